@@ -1,0 +1,957 @@
+"""Python ``ast`` -> Stratum IR, one script (or compiled function) at a time.
+
+Each top-level statement is lowered natively when every part of it is
+understood, and otherwise becomes one ``py.exec`` op running the statement's
+original source. A native lowering that fails half-way is rolled back, so the
+choice is per statement and never changes what the statement does.
+
+Soundness rests on three rules:
+- native ops are pure functions of their operands (pandas copy-on-write makes
+  frames behave as values; fits run on copies);
+- anything opaque code may have mutated gets a new SSA version: the names it
+  binds, its mutable inputs, and every mutable value that ever escaped into
+  opaque code (it may hold references to them);
+- effects and the points where values must exist are ordered by the script's
+  token chain, so errors and output happen in program order.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xdsl.dialects.builtin import ArrayAttr, FileLineColLoc, IntAttr, StringAttr
+from xdsl.ir import Attribute, Block, Operation, SSAValue
+
+from stratum.frontend import library as lib
+from stratum.frontend.names import ScriptFacts, names_bound, names_read
+from stratum.frontend.profile import fingerprint, profile_csv
+from stratum.ir import dataframe as df
+from stratum.ir import ml
+from stratum.ir import python as py
+from stratum.ir.constants import NotALiteral, decode, encode
+
+
+class Unsupported(Exception):
+    """This construct has no native lowering; the statement stays opaque."""
+
+
+# Static kinds of values. Only these drive decisions; the runtime never
+# relies on them (the reference backend runs the same Python operation).
+MODULE, CALLABLE, FRAME, COLUMN, ESTIMATOR, SCALAR, STRING, CONTAINER, ARRAY, OBJECT = (
+    "module", "callable", "frame", "column", "estimator", "scalar", "string",
+    "container", "array", "object",
+)
+_IMMUTABLE_KINDS = frozenset({MODULE, CALLABLE, SCALAR, STRING})
+_DATA_KINDS = frozenset({FRAME, COLUMN, SCALAR, ARRAY})
+_NO_CONST = object()
+
+
+@dataclass(frozen=True)
+class Val:
+    """A lowered expression: an SSA value and what is statically known about it."""
+
+    value: SSAValue
+    kind: str
+    qualname: str | None = None  # modules and library callables
+    const: Any = _NO_CONST  # the Python literal, when known
+    deterministic: bool = True  # estimators: fitting never touches the global RNG
+
+    @property
+    def immutable(self) -> bool:
+        if self.kind in _IMMUTABLE_KINDS:
+            return True
+        return self.const is not _NO_CONST and isinstance(self.const, tuple)
+
+    @property
+    def is_const(self) -> bool:
+        return self.const is not _NO_CONST
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A not yet materialized attribute path of a module, e.g. ``pd.read_csv``."""
+
+    qualname: str
+    base: Val
+    path: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Multi:
+    """An expression with a statically known number of results (a tuple)."""
+
+    parts: tuple[Val, ...]
+
+
+@dataclass
+class _State:
+    env: dict[str, Val]
+    token: SSAValue
+    escaped: set[SSAValue]
+    contains: dict[SSAValue, tuple[SSAValue, ...]]
+
+
+@dataclass
+class LoweringStats:
+    statements: int = 0
+    native_statements: int = 0
+    opaque_statements: int = 0
+
+
+_UNROLL_LIMIT = 64
+
+
+@dataclass
+class ScriptLowering:
+    """Appends the ops of one script to ``block``."""
+
+    block: Block
+    filename: str
+    source: str
+    index: int
+    base_dir: Path  # where relative data paths resolve at compile time
+    facts: ScriptFacts = field(default_factory=ScriptFacts)
+    stats: LoweringStats = field(default_factory=LoweringStats)
+
+    def __post_init__(self) -> None:
+        self._filename_attr = StringAttr(self.filename)
+        begin = self._append(py.ScriptBeginOp(properties={"script": StringAttr(self.filename), "index": IntAttr(self.index)}, result_types=[py.TokenType()]), None)
+        self.state = _State(env={}, token=begin.token, escaped=set(), contains={})
+
+    # -- entry points -------------------------------------------------------
+
+    def lower_module(self, tree: ast.Module) -> None:
+        self.facts = ScriptFacts.of(tree)
+        if self.facts.dynamic_scope:
+            # The script can reach any global by name; run it exactly as written.
+            self._emit_opaque_source(self.source, 1, 0, tree.body, bound=set())
+            self.stats.statements += len(tree.body)
+            self.stats.opaque_statements += len(tree.body)
+        else:
+            for stmt in tree.body:
+                self.lower_stmt(stmt)
+        self._append(py.ScriptEndOp(operands=[self.state.token, []]), None)
+
+    def bind_arguments(self, names: Sequence[str]) -> None:
+        """Compiled functions: parameters arrive as ``py.arg`` values."""
+        for name in names:
+            op = self._append(py.ArgOp(properties={"arg": StringAttr(name)}, result_types=[py.ObjectType()]), None)
+            self.state.env[name] = Val(op.result, OBJECT)
+            self.state.escaped.add(op.result)  # the caller holds references to it
+
+    def bind_global_module(self, name: str, module: str, attr: str, kind: str) -> None:
+        """Compiled functions: a free global that is a module or library object."""
+        op = self._import(module, attr, None)
+        self.state.env[name] = Val(op.result, kind, qualname=f"{module}.{attr}" if attr else module)
+
+    def result_value(self, node: ast.expr) -> SSAValue:
+        """Compiled functions: the value of the returned expression."""
+        return self._as_val(self.expr(node), node).value
+
+    def finish_function(self, result: SSAValue | None) -> None:
+        self._append(py.ScriptEndOp(operands=[self.state.token, [result] if result else []]), None)
+
+    # -- statements ---------------------------------------------------------
+
+    def lower_stmt(self, stmt: ast.stmt) -> None:
+        self.stats.statements += 1
+        mark = len(self.block.ops)
+        saved = _State(dict(self.state.env), self.state.token, set(self.state.escaped), dict(self.state.contains))
+        try:
+            self._lower_stmt_native(stmt)
+            self.stats.native_statements += 1
+        except Unsupported:
+            self._rollback(mark)
+            self.state = saved
+            self.stats.opaque_statements += 1
+            self._emit_opaque(stmt)
+
+    def _rollback(self, mark: int) -> None:
+        ops = list(self.block.ops)[mark:]
+        for op in reversed(ops):
+            op.detach()
+            op.erase(safe_erase=False)
+
+    def _lower_stmt_native(self, stmt: ast.stmt) -> None:
+        match stmt:
+            case ast.Import() | ast.ImportFrom():
+                self._lower_import(stmt)
+            case ast.Assign(targets=[target], value=value):
+                self._lower_assign(target, value, stmt)
+            case ast.Expr(value=ast.Constant(value=str())):
+                pass  # a docstring: no effect, cannot fail
+            case ast.Expr(value=value):
+                self._lower_expr_stmt(value, stmt)
+            case ast.Pass():
+                pass
+            case ast.If(test=test, body=body, orelse=orelse):
+                taken = self._static_condition(test)
+                for inner in body if taken else orelse:
+                    self.lower_stmt(inner)
+                # The `if` itself is not a statement of work; its body counts.
+                self.stats.statements -= 1
+                self.stats.native_statements -= 1
+            case ast.For(target=ast.Name(id=var), iter=iterable, body=body, orelse=[]):
+                self._lower_for(var, iterable, body, stmt)
+            case _:
+                raise Unsupported(type(stmt).__name__)
+
+    def _lower_import(self, stmt: ast.Import | ast.ImportFrom) -> None:
+        bound: list[tuple[str, Val]] = []
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                op = self._import(alias.name, "", stmt)
+                if alias.asname:
+                    bound.append((alias.asname, Val(op.result, MODULE, qualname=alias.name)))
+                else:
+                    top = alias.name.split(".")[0]
+                    top_op = op if top == alias.name else self._import(top, "", stmt)
+                    bound.append((top, Val(top_op.result, MODULE, qualname=top)))
+        else:
+            if stmt.level or stmt.module is None:
+                raise Unsupported("relative import")
+            for alias in stmt.names:
+                op = self._import(stmt.module, alias.name, stmt)
+                qualname = f"{stmt.module}.{alias.name}"
+                bound.append((alias.asname or alias.name, Val(op.result, CALLABLE, qualname=qualname)))
+        for name, val in bound:
+            self.state.env[name] = val
+        self._bind([name for name, _ in bound], [val.value for _, val in bound], stmt)
+
+    def _import(self, module: str, attr: str, node: ast.AST | None) -> py.ImportOp:
+        op = py.ImportOp(properties={"module": StringAttr(module), "attr": StringAttr(attr)}, result_types=[py.ObjectType()])
+        return self._append(op, node)
+
+    def _lower_assign(self, target: ast.expr, value_node: ast.expr, stmt: ast.stmt) -> None:
+        match target:
+            case ast.Name(id=name):
+                val = self._as_val(self.expr(value_node), value_node)
+                self._assign_names({name: val}, stmt)
+            case ast.Tuple(elts=elts) | ast.List(elts=elts) if all(isinstance(e, ast.Name) for e in elts):
+                result = self.expr(value_node)
+                parts = self._unpack(result, len(elts), value_node)
+                self._assign_names({e.id: p for e, p in zip(elts, parts)}, stmt)  # type: ignore[attr-defined]
+            case ast.Subscript(value=ast.Name(id=name), slice=key_node):
+                frame = self._frame_named(name)
+                key = self.expr(key_node)
+                if not (isinstance(key, Val) and isinstance(key.const, str)):
+                    raise Unsupported("column assignment with a non-constant key")
+                val = self._as_val(self.expr(stmt.value), stmt.value)  # type: ignore[attr-defined]
+                if val.kind not in _DATA_KINDS:
+                    raise Unsupported("assigning an object of unknown type into a frame")
+                schema = _frame_schema(frame)
+                new_schema = None
+                if schema is not None:
+                    dtype = _column_dtype(val)
+                    cols = dict(schema)
+                    cols[key.const] = dtype or "?"
+                    new_schema = list(cols.items())
+                op = df.AssignColumnOp(
+                    operands=[frame.value, val.value],
+                    properties={"column": StringAttr(key.const)},
+                    result_types=[df.FrameType.of(new_schema) if new_schema else df.FrameType.unknown()],
+                )
+                self._append(op, stmt)
+                self._rebind_version(frame, Val(op.result, FRAME), stmt)
+            case _:
+                raise Unsupported("assignment target")
+
+    def _lower_expr_stmt(self, node: ast.expr, stmt: ast.stmt) -> None:
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id == "print" and "print" not in self.state.env:
+                args, kwnames = self._call_args(node)
+                op = py.PrintOp(
+                    operands=[self.state.token, [a.value for a in args]],
+                    properties={"kwnames": _names_attr(kwnames)},
+                    result_types=[py.TokenType()],
+                )
+                self.state.token = self._append(op, stmt).next
+                return
+            if isinstance(func, ast.Attribute) and func.attr == "to_csv":
+                receiver = self._as_val(self.expr(func.value), func.value)
+                if receiver.kind not in (FRAME, COLUMN):
+                    raise Unsupported("to_csv on an unknown object")
+                args, kwnames = self._call_args(node)
+                op = df.ToCsvOp(
+                    operands=[self.state.token, receiver.value, [a.value for a in args]],
+                    properties={"kwnames": _names_attr(kwnames)},
+                    result_types=[py.TokenType()],
+                )
+                self.state.token = self._append(op, stmt).next
+                return
+        result = self.expr(node)
+        values = [p.value for p in result.parts] if isinstance(result, Multi) else [self._as_val(result, node).value]
+        self._bind([], values, stmt)
+
+    def _lower_for(self, var: str, iterable: ast.expr, body: list[ast.stmt], stmt: ast.stmt) -> None:
+        if any(isinstance(n, (ast.Break, ast.Continue, ast.Return, ast.Yield, ast.YieldFrom)) for b in body for n in ast.walk(b)):
+            raise Unsupported("loop with break/continue")
+        seq = self._as_val(self.expr(iterable), iterable)
+        if not seq.is_const or not isinstance(seq.const, (list, tuple)) or len(seq.const) > _UNROLL_LIMIT:
+            raise Unsupported("loop over a non-constant sequence")
+        # The loop is unrolled: each iteration binds the target, then the body.
+        self.stats.statements -= 1
+        self.stats.native_statements -= 1
+        for item in seq.const:
+            const = self._constant(item, iterable)
+            self._assign_names({var: const}, stmt)
+            for inner in body:
+                self.lower_stmt(inner)
+
+    def _static_condition(self, test: ast.expr) -> bool:
+        # `if __name__ == "__main__":` is resolved statically: a script run by
+        # stratumc has __name__ == "__main__", exactly as under `python`.
+        match test:
+            case ast.Compare(left=ast.Name(id="__name__"), ops=[ast.Eq()], comparators=[ast.Constant(value="__main__")]):
+                if "__name__" in self.state.env:
+                    raise Unsupported("__name__ was rebound")
+                return True
+        val = self._as_val(self.expr(test), test)
+        if val.is_const:
+            return bool(val.const)
+        raise Unsupported("dynamic condition")
+
+    # -- opaque statements --------------------------------------------------
+
+    def _emit_opaque(self, stmt: ast.stmt) -> None:
+        segment = ast.get_source_segment(self.source, stmt)
+        # Indent the first line back to its column (ast offsets are in bytes;
+        # only spacing depends on it), so the code compiles at its own position.
+        text = " " * stmt.col_offset + (segment if segment is not None else ast.unparse(stmt))
+        self._emit_opaque_source(text, stmt.lineno, stmt.col_offset, [stmt], names_bound(stmt))
+
+    def _emit_opaque_source(self, text: str, line: int, col: int, stmts: list[ast.stmt], bound: set[str]) -> None:
+        env = self.state.env
+        read: set[str] = set()
+        for s in stmts:
+            read |= names_read(s)
+            if any(isinstance(n, ast.Call) for n in ast.walk(s)):
+                read |= self.facts.function_globals  # calls may run script functions
+        escaped_names = {n for n, v in env.items() if v.value in self._escaped_closure() and not v.immutable}
+        names_in = sorted(n for n in (read | bound | escaped_names) if n in env)
+        mutated = {n for n in names_in if not env[n].immutable}
+        names_out = sorted(bound | escaped_names | mutated)
+        inputs = [env[n].value for n in names_in]
+        old = {n: env.get(n) for n in names_out}
+        # A value only mutated in place keeps its type; one rebound is unknown.
+        kept = {n: v for n, v in old.items() if v is not None and n not in bound}
+        out_types = [_opaque_type(kept[n]) if n in kept else py.ObjectType() for n in names_out]
+        op = py.ExecOp(
+            operands=[self.state.token, inputs],
+            properties={
+                "source": StringAttr(text),
+                "names_in": _names_attr(names_in),
+                "names_out": _names_attr(names_out),
+            },
+            result_types=[py.TokenType(), out_types],
+        )
+        op.location = self._loc_at(line, col)
+        self.block.add_op(op)
+        self.state.token = op.next
+        self.state.escaped.update(inputs)
+        for name, result in zip(names_out, op.outputs):
+            prev = kept.get(name)
+            env[name] = Val(result, OBJECT) if prev is None else Val(result, prev.kind, prev.qualname, deterministic=prev.deterministic)
+            self.state.escaped.add(result)  # opaque code may keep references to it
+        # Other names that were aliases of a re-versioned object follow it.
+        for name, prev in old.items():
+            if prev is None:
+                continue
+            for other, v in list(env.items()):
+                if other not in old and v.value is prev.value:
+                    env[other] = env[name]
+
+    def _escaped_closure(self) -> set[SSAValue]:
+        seen = set(self.state.escaped)
+        todo = list(seen)
+        while todo:
+            for inner in self.state.contains.get(todo.pop(), ()):
+                if inner not in seen:
+                    seen.add(inner)
+                    todo.append(inner)
+        return seen
+
+    # -- names ----------------------------------------------------------------
+
+    def _assign_names(self, values: dict[str, Val], stmt: ast.stmt) -> None:
+        for name, val in values.items():
+            self.state.env[name] = val
+        self._bind(list(values), [v.value for v in values.values()], stmt)
+
+    def _rebind_version(self, old: Val, new: Val, stmt: ast.stmt) -> None:
+        """An in-place mutation: every name bound to ``old`` now sees ``new``."""
+        if old.value in self._escaped_closure():
+            raise Unsupported("mutating an object that opaque code may reference")
+        names = [n for n, v in self.state.env.items() if v.value is old.value]
+        for n in names:
+            self.state.env[n] = new
+        self._bind(names, [new.value] * len(names), stmt)
+
+    def _bind(self, names: list[str], values: list[SSAValue], node: ast.AST) -> None:
+        op = py.BindOp(
+            operands=[self.state.token, values],
+            properties={"names": _names_attr(names)},
+            result_types=[py.TokenType()],
+        )
+        self.state.token = self._append(op, node).next
+
+    def _frame_named(self, name: str) -> Val:
+        val = self.state.env.get(name)
+        if val is None or val.kind != FRAME:
+            raise Unsupported("not a known frame")
+        return val
+
+    # -- expressions --------------------------------------------------------
+
+    def expr(self, node: ast.expr) -> Val | Ref | Multi:
+        method: Callable[[Any], Val | Ref | Multi] | None = getattr(self, f"_expr_{type(node).__name__}", None)
+        if method is None:
+            raise Unsupported(type(node).__name__)
+        return method(node)
+
+    def _expr_Constant(self, node: ast.Constant) -> Val:
+        return self._constant(node.value, node)
+
+    def _constant(self, value: Any, node: ast.AST) -> Val:
+        try:
+            attr = encode(value)
+        except NotALiteral as exc:
+            raise Unsupported(str(exc)) from None
+        op = self._append(py.ConstantOp(properties={"value": attr}, result_types=[py.ObjectType()]), node)
+        kind = STRING if isinstance(value, str) else SCALAR if isinstance(value, (int, float, type(None))) else CONTAINER
+        return Val(op.result, kind, const=value)
+
+    def _expr_Name(self, node: ast.Name) -> Val | Ref:
+        val = self.state.env.get(node.id)
+        if val is not None:
+            return val
+        if hasattr(builtins, node.id) and f"builtins.{node.id}" in lib.PURE_FUNCTIONS:
+            return Ref(f"builtins.{node.id}", None, ())  # type: ignore[arg-type]
+        raise Unsupported(f"name {node.id!r} is not bound natively")
+
+    def _expr_Attribute(self, node: ast.Attribute) -> Val | Ref:
+        # `col.astype("category").cat.codes`
+        if node.attr == "codes" and isinstance(node.value, ast.Attribute) and node.value.attr == "cat":
+            inner = node.value.value
+            if (
+                isinstance(inner, ast.Call)
+                and isinstance(inner.func, ast.Attribute)
+                and inner.func.attr == "astype"
+                and len(inner.args) == 1
+                and not inner.keywords
+                and isinstance(inner.args[0], ast.Constant)
+                and inner.args[0].value == "category"
+            ):
+                column = self._as_val(self.expr(inner.func.value), inner.func.value)
+                if column.kind == COLUMN:
+                    op = df.CategoryCodesOp(operands=[column.value], result_types=[df.ColumnType.of(None)])
+                    return Val(self._append(op, node).result, COLUMN)
+        base = self.expr(node.value)
+        if isinstance(base, Ref):
+            return Ref(f"{base.qualname}.{node.attr}", base.base, (*base.path, node.attr))
+        if isinstance(base, Multi):
+            raise Unsupported("attribute of a tuple")
+        if base.kind in (MODULE, CALLABLE) and base.qualname:
+            return Ref(f"{base.qualname}.{node.attr}", base, (node.attr,))
+        if base.kind == FRAME:
+            schema = _frame_schema(base)
+            if node.attr not in lib.PURE_PANDAS_ATTRIBUTES and schema is not None and node.attr in dict(schema):
+                return self._column(base, node.attr, node)
+        if base.kind in (FRAME, COLUMN) and node.attr in lib.PURE_PANDAS_ATTRIBUTES:
+            kind = FRAME if node.attr == "T" else {"shape": CONTAINER, "values": ARRAY}.get(node.attr, OBJECT)
+            op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[_type_of_kind(kind)])
+            return Val(self._append(op, node).result, kind)
+        raise Unsupported("attribute")
+
+    def _expr_Subscript(self, node: ast.Subscript) -> Val:
+        base = self._as_val(self.expr(node.value), node.value)
+        key = self._as_val(self.expr(node.slice), node.slice)
+        if base.kind == FRAME and isinstance(key.const, str):
+            return self._column(base, key.const, node)
+        if base.kind == FRAME and isinstance(key.const, list) and all(isinstance(k, str) for k in key.const):
+            schema = _frame_schema(base)
+            cols = dict(schema) if schema is not None else None
+            new = [(c, cols[c]) for c in key.const] if cols is not None and all(c in cols for c in key.const) else None
+            op = df.SelectOp(
+                operands=[base.value],
+                properties={"columns": _names_attr(key.const)},
+                result_types=[df.FrameType.of(new) if new is not None else df.FrameType.unknown()],
+            )
+            return Val(self._append(op, node).result, FRAME)
+        if base.kind in (FRAME, COLUMN, ARRAY, CONTAINER, OBJECT) and key.kind in _DATA_KINDS | {STRING, CONTAINER}:
+            if base.kind == OBJECT and not self._is_pandas_indexer(base):
+                raise Unsupported("subscript of an unknown object")
+            if base.kind in (ARRAY, CONTAINER):
+                # numpy basic slicing returns views; views alias their base.
+                raise Unsupported("subscript of an array or container")
+            kind = FRAME if base.kind == FRAME and key.kind == COLUMN else OBJECT
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[_type_of_kind(kind)])
+            return Val(self._append(op, node).result, kind)
+        raise Unsupported("subscript")
+
+    def _is_pandas_indexer(self, val: Val) -> bool:
+        owner = val.value.owner
+        return isinstance(owner, py.GetAttrOp) and owner.attr.data in ("iloc", "loc", "iat", "at")
+
+    def _column(self, frame: Val, name: str, node: ast.AST) -> Val:
+        schema = _frame_schema(frame)
+        dtype = dict(schema).get(name) if schema is not None else None
+        dtype = None if dtype == "?" else dtype
+        op = df.ColumnOp(operands=[frame.value], properties={"column": StringAttr(name)}, result_types=[df.ColumnType.of(dtype)])
+        return Val(self._append(op, node).result, COLUMN)
+
+    def _expr_BinOp(self, node: ast.BinOp) -> Val:
+        fn = lib.BINARY_OPERATORS.get(type(node.op).__name__)
+        if fn is None:
+            raise Unsupported("operator")
+        return self._operator(fn, [node.left, node.right], node)
+
+    def _expr_Compare(self, node: ast.Compare) -> Val:
+        if len(node.ops) != 1:
+            raise Unsupported("chained comparison")
+        fn = lib.COMPARE_OPERATORS.get(type(node.ops[0]).__name__)
+        if fn is None:
+            raise Unsupported("comparison")
+        return self._operator(fn, [node.left, node.comparators[0]], node)
+
+    def _expr_UnaryOp(self, node: ast.UnaryOp) -> Val:
+        fn = lib.UNARY_OPERATORS[type(node.op).__name__]
+        operand = self._as_val(self.expr(node.operand), node.operand)
+        if operand.is_const and isinstance(operand.const, (int, float)) and fn in ("neg", "pos"):
+            return self._constant(-operand.const if fn == "neg" else +operand.const, node)
+        if fn in lib.ELEMENTWISE_OPERATOR_FUNCTIONS and operand.kind == COLUMN:
+            return self._elementwise(fn, [operand], node)
+        if operand.kind not in _DATA_KINDS:
+            raise Unsupported("unary operator on an unknown object")
+        op = py.UnaryOp(operands=[operand.value], properties={"op": StringAttr(fn)}, result_types=[_type_of_kind(operand.kind)])
+        return Val(self._append(op, node).result, operand.kind)
+
+    def _operator(self, fn: str, nodes: list[ast.expr], node: ast.expr) -> Val:
+        lhs, rhs = (self._as_val(self.expr(n), n) for n in nodes)
+        kinds = {lhs.kind, rhs.kind}
+        if COLUMN in kinds and kinds <= {COLUMN, SCALAR} and fn in lib.ELEMENTWISE_OPERATOR_FUNCTIONS:
+            return self._elementwise(fn, [lhs, rhs], node)
+        if not kinds <= _DATA_KINDS | {STRING}:
+            raise Unsupported("operator on an unknown object")
+        if kinds <= {SCALAR}:
+            kind = SCALAR
+        elif kinds <= {STRING, SCALAR} and fn in ("add", "mul", "mod"):
+            kind = STRING if STRING in kinds else SCALAR
+        elif FRAME in kinds:
+            kind = FRAME
+        elif COLUMN in kinds:
+            kind = COLUMN if ARRAY not in kinds else OBJECT
+        elif ARRAY in kinds:
+            kind = ARRAY
+        else:
+            kind = OBJECT
+        op = py.BinaryOp(operands=[lhs.value, rhs.value], properties={"op": StringAttr(fn)}, result_types=[_type_of_kind(kind)])
+        return Val(self._append(op, node).result, kind)
+
+    def _elementwise(self, fn: str, args: list[Val], node: ast.AST) -> Val:
+        dtype = _elementwise_dtype(fn, [_column_dtype(a) for a in args])
+        op = df.ElementwiseOp(operands=[[a.value for a in args]], properties={"fn": StringAttr(fn)}, result_types=[df.ColumnType.of(dtype)])
+        return Val(self._append(op, node).result, COLUMN)
+
+    def _expr_JoinedStr(self, node: ast.JoinedStr) -> Val:
+        pieces, conversions, specs, values = [""], [], [], []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                pieces[-1] += part.value
+                continue
+            assert isinstance(part, ast.FormattedValue)
+            spec = ""
+            if part.format_spec is not None:
+                if not all(isinstance(p, ast.Constant) for p in part.format_spec.values):  # type: ignore[attr-defined]
+                    raise Unsupported("nested format spec")
+                spec = "".join(p.value for p in part.format_spec.values)  # type: ignore[attr-defined]
+            value = self._as_val(self.expr(part.value), part.value)
+            if value.kind not in _DATA_KINDS | {STRING, CONTAINER}:
+                raise Unsupported("formatting an unknown object")  # __format__ could do anything
+            values.append(value.value)
+            conversions.append("" if part.conversion == -1 else chr(part.conversion))
+            specs.append(spec)
+            pieces.append("")
+        op = py.FormatOp(
+            operands=[values],
+            properties={"pieces": _names_attr(pieces), "conversions": _names_attr(conversions), "specs": _names_attr(specs)},
+            result_types=[py.ObjectType()],
+        )
+        return Val(self._append(op, node).result, STRING)
+
+    def _expr_List(self, node: ast.List) -> Val:
+        return self._display(node, node.elts, "list")
+
+    def _expr_Tuple(self, node: ast.Tuple) -> Val:
+        return self._display(node, node.elts, "tuple")
+
+    def _expr_Dict(self, node: ast.Dict) -> Val:
+        if any(k is None for k in node.keys):
+            raise Unsupported("dict unpacking")
+        return self._display(node, [*node.keys, *node.values], "dict")  # type: ignore[list-item]
+
+    def _display(self, node: ast.expr, elts: list[ast.expr], kind: str) -> Val:
+        if any(isinstance(e, ast.Starred) for e in elts):
+            raise Unsupported("starred element")
+        literal = _literal(node)
+        if literal is not _NO_CONST:
+            return self._constant(literal, node)
+        vals = [self._as_val(self.expr(e), e) for e in elts]
+        op = py.BuildOp(operands=[[v.value for v in vals]], properties={"kind": StringAttr(kind)}, result_types=[py.ObjectType()])
+        result = self._append(op, node).result
+        self.state.contains[result] = tuple(v.value for v in vals)
+        return Val(result, CONTAINER)
+
+    def _expr_Call(self, node: ast.Call) -> Val | Multi:
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            receiver = self.expr(func.value)
+            if isinstance(receiver, Val) and receiver.kind not in (MODULE, CALLABLE):
+                return self._method_call(receiver, func.attr, node)
+        callee = self.expr(func)
+        if not isinstance(callee, (Ref, Val)) or not (callee.qualname if isinstance(callee, Val) else True):
+            raise Unsupported("call of an unknown callable")
+        qualname = callee.qualname
+        assert qualname is not None
+        if qualname == lib.READ_CSV:
+            return self._read_csv(node)
+        args, kwnames = self._call_args(node)
+        if qualname in lib.NUMPY_ELEMENTWISE and not kwnames and args and any(a.kind == COLUMN for a in args):
+            fn = lib.NUMPY_ELEMENTWISE[qualname]
+            if fn != "where" and all(a.kind in (COLUMN, SCALAR) for a in args):
+                return self._elementwise(fn, args, node)
+        if qualname == lib.FACTORIZE and len(args) == 1 and not kwnames and args[0].kind == COLUMN:
+            op = df.FactorizeOp(operands=[args[0].value], result_types=[[py.ObjectType(), py.ObjectType()]])
+            self._append(op, node)
+            return Multi(tuple(Val(r, ARRAY if i == 0 else OBJECT) for i, r in enumerate(op.results)))
+        if qualname in lib.ESTIMATORS:
+            deterministic = lib.ESTIMATORS[qualname] or _has_constant_seed(args, kwnames)
+            op = ml.EstimatorOp(
+                operands=[[a.value for a in args]],
+                properties={"class": StringAttr(qualname), "kwnames": _names_attr(kwnames)},
+                result_types=[ml.EstimatorType()],
+            )
+            return Val(self._append(op, node).result, ESTIMATOR, deterministic=deterministic)
+        if qualname == lib.TRAIN_TEST_SPLIT:
+            n_arrays = len(args) - len(kwnames)
+            if not _has_constant_seed(args, kwnames) or n_arrays < 1:
+                raise Unsupported("train_test_split drawing from the global RNG")
+            kinds = [args[i // 2].kind if args[i // 2].kind in (FRAME, COLUMN, ARRAY) else OBJECT for i in range(2 * n_arrays)]
+            op = ml.SplitOp(
+                operands=[[a.value for a in args]],
+                properties={"kwnames": _names_attr(kwnames)},
+                result_types=[[_type_of_kind(k) for k in kinds]],
+            )
+            self._append(op, node)
+            return Multi(tuple(Val(r, k) for r, k in zip(op.results, kinds)))
+        if qualname in lib.METRICS:
+            op = ml.MetricOp(
+                operands=[[a.value for a in args]],
+                properties={"metric": StringAttr(qualname), "kwnames": _names_attr(kwnames)},
+                result_types=[py.ObjectType()],
+            )
+            return Val(self._append(op, node).result, SCALAR)
+        if qualname in lib.PURE_FUNCTIONS:
+            if any(a.kind not in _DATA_KINDS | {STRING, CONTAINER} for a in args):
+                raise Unsupported("library call on an unknown object")
+            kind = _call_result_kind(qualname, args)
+            op = py.CallOp(
+                operands=[[a.value for a in args]],
+                properties={"callee": StringAttr(qualname), "kwnames": _names_attr(kwnames)},
+                result_types=[_type_of_kind(kind)],
+            )
+            result = self._append(op, node).result
+            if kind == CONTAINER:
+                self.state.contains[result] = tuple(a.value for a in args)
+            return Val(result, kind)
+        raise Unsupported(f"call of {qualname}")
+
+    def _method_call(self, receiver: Val, method: str, node: ast.Call) -> Val:
+        args, kwnames = self._call_args(node)
+        if receiver.kind == ESTIMATOR:
+            if method == "fit" and receiver.deterministic:
+                op = ml.FitOp(
+                    operands=[receiver.value, [a.value for a in args]],
+                    properties={"kwnames": _names_attr(kwnames)},
+                    result_types=[ml.EstimatorType()],
+                )
+                fitted = Val(self._append(op, node).result, ESTIMATOR, deterministic=True)
+                # fit() mutates the estimator and returns it: every name of the
+                # estimator now refers to the fitted one.
+                if receiver.value in self._escaped_closure():
+                    raise Unsupported("fitting an estimator that opaque code may reference")
+                for n, v in list(self.state.env.items()):
+                    if v.value is receiver.value:
+                        self.state.env[n] = fitted
+                return fitted
+            if method in lib.ESTIMATOR_PREDICT_METHODS:
+                op = ml.PredictOp(
+                    operands=[receiver.value, [a.value for a in args]],
+                    properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
+                    result_types=[py.ObjectType()],
+                )
+                return Val(self._append(op, node).result, SCALAR if method == "score" else ARRAY)
+            raise Unsupported(f"estimator method {method}")
+        if receiver.kind in (FRAME, COLUMN) and method in lib.PURE_PANDAS_METHODS:
+            if "inplace" in kwnames:
+                raise Unsupported("inplace=True")
+            if any(a.kind not in _DATA_KINDS | {STRING, CONTAINER} for a in args):
+                raise Unsupported("pandas method with an argument of unknown type")
+            if receiver.kind == COLUMN and method == "fillna" and len(args) == 1 and not kwnames and args[0].kind == SCALAR:
+                return self._elementwise("fillna", [receiver, args[0]], node)
+            if receiver.kind == FRAME and method == "drop":
+                columns = _drop_columns(args, kwnames)
+                if columns is not None:
+                    schema = _frame_schema(receiver)
+                    new = [(c, d) for c, d in schema if c not in columns] if schema is not None and all(c in dict(schema) for c in columns) else None
+                    op = df.DropOp(
+                        operands=[receiver.value],
+                        properties={"columns": _names_attr(columns)},
+                        result_types=[df.FrameType.of(new) if new is not None else df.FrameType.unknown()],
+                    )
+                    return Val(self._append(op, node).result, FRAME)
+            result_type, kind = _method_result(receiver, method, args)
+            op = df.MethodOp(
+                operands=[receiver.value, [a.value for a in args]],
+                properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
+                result_types=[result_type],
+            )
+            return Val(self._append(op, node).result, kind)
+        raise Unsupported(f"method {method} on {receiver.kind}")
+
+    def _read_csv(self, node: ast.Call) -> Val:
+        if not node.args or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
+            raise Unsupported("read_csv of a non-constant path")
+        if len(node.args) > 1:
+            raise Unsupported("read_csv with positional options")
+        options: dict[str, Any] = {}
+        values: list[Val] = []
+        kwnames: list[str] = []
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise Unsupported("**kwargs")
+            val = self._as_val(self.expr(kw.value), kw.value)
+            if not val.is_const:
+                raise Unsupported("read_csv with a non-constant option")
+            options[kw.arg] = val.const
+            values.append(val)
+            kwnames.append(kw.arg)
+        path = node.args[0].value
+        file = Path(path) if Path(path).is_absolute() else self.base_dir / path
+        fp = fingerprint(file)
+        prof = profile_csv(file, options, fp)
+        op = df.ReadCsvOp(
+            operands=[[v.value for v in values]],
+            properties={"path": StringAttr(path), "kwnames": _names_attr(kwnames), "fingerprint": StringAttr(fp)},
+            result_types=[df.FrameType.of(prof.schema) if prof else df.FrameType.unknown()],
+        )
+        return Val(self._append(op, node).result, FRAME)
+
+    def _call_args(self, node: ast.Call) -> tuple[list[Val], list[str]]:
+        """Positional args then keyword args (in source order), and the keyword names."""
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            raise Unsupported("*args/**kwargs")
+        positional = [self._as_val(self.expr(a), a) for a in node.args]
+        keywords = [self._as_val(self.expr(k.value), k.value) for k in node.keywords]
+        return positional + keywords, [k.arg for k in node.keywords]  # type: ignore[misc]
+
+    def _unpack(self, result: Val | Ref | Multi, n: int, node: ast.expr) -> tuple[Val, ...]:
+        if isinstance(result, Multi):
+            if len(result.parts) != n:
+                raise Unsupported("unpacking arity mismatch")  # Python's own ValueError, from opaque code
+            return result.parts
+        val = self._as_val(result, node)
+        owner = val.value.owner
+        if isinstance(owner, py.BuildOp) and owner.kind.data in ("tuple", "list") and len(owner.elements) == n:
+            return tuple(self._val_of(v) for v in owner.elements)
+        if val.is_const and isinstance(val.const, (tuple, list)) and len(val.const) == n:
+            return tuple(self._constant(c, node) for c in val.const)
+        raise Unsupported("unpacking a value of unknown length")
+
+    def _val_of(self, value: SSAValue) -> Val:
+        for v in self.state.env.values():
+            if v.value is value:
+                return v
+        owner = value.owner
+        if isinstance(owner, py.ConstantOp):
+            const = decode(owner.value)
+            kind = STRING if isinstance(const, str) else SCALAR if isinstance(const, (int, float, type(None))) else CONTAINER
+            return Val(value, kind, const=const)
+        kind = {df.FrameType: FRAME, df.ColumnType: COLUMN, ml.EstimatorType: ESTIMATOR}.get(type(value.type), OBJECT)
+        return Val(value, kind)
+
+    def _as_val(self, result: Val | Ref | Multi, node: ast.AST) -> Val:
+        if isinstance(result, Val):
+            return result
+        if isinstance(result, Multi):
+            op = py.BuildOp(operands=[[p.value for p in result.parts]], properties={"kind": StringAttr("tuple")}, result_types=[py.ObjectType()])
+            value = self._append(op, node).result
+            self.state.contains[value] = tuple(p.value for p in result.parts)
+            return Val(value, CONTAINER)
+        # Materialize a module attribute path as getattr ops.
+        if result.base is None:
+            raise Unsupported("builtin used as a value")
+        if result.qualname in lib.PURE_CONSTANTS:
+            value = result.base.value
+            for attr in result.path:
+                value = self._append(py.GetAttrOp(operands=[value], properties={"attr": StringAttr(attr)}, result_types=[py.ObjectType()]), node).result
+            return Val(value, SCALAR)
+        raise Unsupported("library object used as a value")
+
+    # -- plumbing -------------------------------------------------------------
+
+    def _append(self, op: Operation, node: ast.AST | None) -> Any:
+        if node is not None and hasattr(node, "lineno"):
+            op.location = self._loc_at(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+        self.block.add_op(op)
+        return op
+
+    def _loc_at(self, line: int, col: int) -> FileLineColLoc:
+        return FileLineColLoc(self._filename_attr, IntAttr(line), IntAttr(col + 1))
+
+
+def _type_of_kind(kind: str) -> Attribute:
+    if kind == FRAME:
+        return df.FrameType.unknown()
+    if kind == COLUMN:
+        return df.ColumnType.of(None)
+    if kind == ESTIMATOR:
+        return ml.EstimatorType()
+    return py.ObjectType()
+
+
+def _opaque_type(prev: Val) -> Attribute:
+    return _type_of_kind(prev.kind)
+
+
+def _names_attr(names: Sequence[str]) -> ArrayAttr[StringAttr]:
+    return ArrayAttr(StringAttr(n) for n in names)
+
+
+def _literal(node: ast.expr) -> Any:
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return _NO_CONST
+    try:
+        encode(value)
+    except NotALiteral:
+        return _NO_CONST
+    return value
+
+
+def _frame_schema(val: Val) -> list[tuple[str, str]] | None:
+    t = val.value.type
+    return t.schema if isinstance(t, df.FrameType) else None
+
+
+def _column_dtype(val: Val) -> str | None:
+    t = val.value.type
+    if isinstance(t, df.ColumnType):
+        return None if t.dtype_name == "?" else t.dtype_name
+    if val.is_const:
+        return {bool: "bool", int: "int64", float: "float64"}.get(type(val.const))
+    return None
+
+
+_FLOAT_RESULT = {"truediv", "log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "sin", "cos", "tan", "tanh", "arctan"}
+_BOOL_RESULT = {"eq", "ne", "lt", "le", "gt", "ge"}
+
+
+def _elementwise_dtype(fn: str, dtypes: list[str | None]) -> str | None:
+    """The result dtype for the common numeric cases; None when unsure."""
+    if fn in _BOOL_RESULT:
+        return "bool"
+    if fn == "fillna":
+        return "float64" if dtypes[0] == "float64" else None
+    if any(d is None for d in dtypes) or not all(d in ("int64", "float64", "bool") for d in dtypes):
+        return None
+    if fn in _FLOAT_RESULT:
+        return "float64"
+    if fn in ("add", "sub", "mul", "abs", "neg", "minimum", "maximum", "square"):
+        if "float64" in dtypes:
+            return "float64"
+        if all(d == "int64" for d in dtypes):
+            return "int64"
+    return None
+
+
+def _has_constant_seed(args: list[Val], kwnames: list[str]) -> bool:
+    keywords = dict(zip(kwnames, args[len(args) - len(kwnames):]))
+    seed = keywords.get("random_state")
+    if seed is not None and seed.is_const and isinstance(seed.const, int) and not isinstance(seed.const, bool):
+        return True
+    shuffle = keywords.get("shuffle")
+    return shuffle is not None and shuffle.const is False
+
+
+def _drop_columns(args: list[Val], kwnames: list[str]) -> list[str] | None:
+    """Columns of ``drop(columns=...)`` / ``drop(labels, axis=1)``, when constant."""
+    keywords = dict(zip(kwnames, args[len(args) - len(kwnames):]))
+    positional = args[: len(args) - len(kwnames)]
+    if set(keywords) == {"columns"} and not positional:
+        target = keywords["columns"]
+    elif len(positional) == 1 and set(keywords) == {"axis"} and keywords["axis"].const in (1, "columns"):
+        target = positional[0]
+    else:
+        return None
+    if isinstance(target.const, str):
+        return [target.const]
+    if isinstance(target.const, list) and all(isinstance(c, str) for c in target.const):
+        return list(target.const)
+    return None
+
+
+_SCALAR_METHODS = {"median", "mean", "sum", "std", "var", "min", "max", "count", "nunique", "skew", "kurt", "prod", "sem", "idxmax", "idxmin"}
+_SAME_KIND_METHODS = {
+    "fillna", "dropna", "astype", "copy", "head", "tail", "rename", "replace", "sort_values",
+    "sort_index", "clip", "round", "abs", "shift", "diff", "pct_change", "cumsum", "cumprod",
+    "drop", "drop_duplicates", "sample", "ffill", "bfill", "interpolate", "where", "mask",
+    "isna", "isnull", "notna", "notnull", "rank", "log1p", "cummax", "cummin", "reset_index",
+}
+
+
+def _method_result(receiver: Val, method: str, args: list[Val]) -> tuple[Attribute, str]:
+    if method in _SAME_KIND_METHODS and not (method == "reset_index" and receiver.kind == COLUMN):
+        if receiver.kind == FRAME:
+            keeps_schema = method in ("fillna", "copy", "head", "tail", "sort_values", "sort_index", "sample", "ffill", "bfill", "dropna", "drop_duplicates")
+            t = receiver.value.type if keeps_schema else df.FrameType.unknown()
+            if method == "fillna" and isinstance(t, df.FrameType) and t.schema is not None:
+                t = df.FrameType.unknown() if any(d not in ("float64", "object", "str") for _, d in t.schema) else t
+            return t, FRAME
+        dtype = receiver.value.type.dtype_name if method in ("copy", "head", "tail", "sort_values", "sort_index", "clip", "abs", "shift", "dropna") else None  # type: ignore[union-attr]
+        return df.ColumnType.of(dtype), COLUMN
+    if receiver.kind == FRAME and method in _SCALAR_METHODS | {"mode", "quantile", "isin", "describe", "value_counts"}:
+        return py.ObjectType(), OBJECT  # a Series of per-column results, or a frame
+    if receiver.kind == COLUMN and method in _SCALAR_METHODS:
+        return py.ObjectType(), SCALAR
+    if method in ("to_numpy", "unique"):
+        return py.ObjectType(), ARRAY
+    return py.ObjectType(), OBJECT
+
+
+def _call_result_kind(qualname: str, args: list[Val]) -> str:
+    if qualname in ("pandas.DataFrame", "pandas.concat", "pandas.get_dummies", "pandas.merge"):
+        return FRAME if qualname != "pandas.concat" or all(a.kind == FRAME for a in args[:1]) else OBJECT
+    if qualname in ("pandas.Series",):
+        return COLUMN
+    if qualname in ("builtins.len", "builtins.int", "builtins.float", "builtins.bool", "builtins.round", "builtins.isinstance"):
+        return SCALAR
+    if qualname in ("builtins.str", "builtins.repr"):
+        return STRING
+    if qualname in ("builtins.list", "builtins.tuple", "builtins.dict", "builtins.sorted"):
+        return CONTAINER
+    if qualname.startswith("numpy.") and qualname in lib.NUMPY_ELEMENTWISE:
+        return SCALAR if all(a.kind == SCALAR for a in args) else ARRAY if ARRAY in {a.kind for a in args} else OBJECT
+    if qualname in ("numpy.mean", "numpy.median", "numpy.std", "numpy.var", "numpy.sum", "numpy.min", "numpy.max", "numpy.average", "numpy.percentile", "numpy.quantile"):
+        return SCALAR if all(a.kind in (COLUMN, ARRAY, CONTAINER) for a in args[:1]) and len(args) == 1 else OBJECT
+    if qualname.startswith("numpy."):
+        return ARRAY
+    return OBJECT
+

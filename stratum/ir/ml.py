@@ -1,0 +1,99 @@
+"""The ``ml`` dialect: the scikit-learn estimator API as dataflow.
+
+Estimators are values: ``ml.fit`` returns a new fitted estimator instead of
+mutating its operand (the runtime fits a copy), so a fit with equal
+hyperparameters on equal data is one computation wherever it appears.
+Hyperparameters are operands (usually ``py.constant``), so structural equality
+of two ``ml.estimator`` ops is equality of their full argument lists.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import Dialect, ParametrizedAttribute, TypeAttribute
+from xdsl.irdl import (
+    IRDLOperation,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    prop_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+    var_result_def,
+)
+from xdsl.traits import Pure
+
+
+@irdl_attr_definition
+class EstimatorType(ParametrizedAttribute, TypeAttribute):
+    """A scikit-learn-compatible estimator (fitted or not)."""
+
+    name = "ml.estimator"
+
+
+@irdl_op_definition
+class EstimatorOp(IRDLOperation):
+    """``cls(*args, **kwargs)`` for an estimator class known to be side-effect free."""
+
+    name = "ml.estimator"
+    args = var_operand_def()
+    cls = prop_def(StringAttr, prop_name="class")
+    kwnames = prop_def(ArrayAttr[StringAttr])
+    result = result_def(EstimatorType)
+    traits = traits_def(Pure())
+
+
+@irdl_op_definition
+class FitOp(IRDLOperation):
+    """``estimator.fit(X, y, **kwargs)`` on a copy; the result is the fitted copy."""
+
+    name = "ml.fit"
+    estimator = operand_def(EstimatorType)
+    args = var_operand_def()
+    kwnames = prop_def(ArrayAttr[StringAttr])
+    result = result_def(EstimatorType)
+    traits = traits_def(Pure())
+
+
+@irdl_op_definition
+class PredictOp(IRDLOperation):
+    """``estimator.<method>(X)`` for predict, predict_proba, transform, score..."""
+
+    name = "ml.predict"
+    estimator = operand_def(EstimatorType)
+    args = var_operand_def()
+    method = prop_def(StringAttr)
+    kwnames = prop_def(ArrayAttr[StringAttr])
+    result = result_def()
+    traits = traits_def(Pure())
+
+
+@irdl_op_definition
+class SplitOp(IRDLOperation):
+    """``train_test_split(*arrays, **kwargs)`` with a fixed ``random_state``."""
+
+    name = "ml.train_test_split"
+    args = var_operand_def()
+    kwnames = prop_def(ArrayAttr[StringAttr])
+    parts = var_result_def()
+    traits = traits_def(Pure())
+
+
+@irdl_op_definition
+class MetricOp(IRDLOperation):
+    """A metric from ``sklearn.metrics`` by qualified name."""
+
+    name = "ml.metric"
+    args = var_operand_def()
+    metric = prop_def(StringAttr)
+    kwnames = prop_def(ArrayAttr[StringAttr])
+    result = result_def()
+    traits = traits_def(Pure())
+
+
+ML = Dialect(
+    "ml",
+    [EstimatorOp, FitOp, PredictOp, SplitOp, MetricOp],
+    [EstimatorType],
+)

@@ -1,0 +1,40 @@
+"""Rewrite passes, one per module, registered lazily by their kebab-case name.
+
+The default optimization pipeline reuses xDSL's ``cse`` and ``dce``: our ops
+declare their effects through xDSL traits, so both are sound here (effectful
+ops are never merged or removed, and every effect is ordered by its token).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from xdsl.passes import ModulePass
+
+
+def _fuse_elementwise() -> type[ModulePass]:
+    from stratum.passes.fuse_elementwise import FuseElementwise
+
+    return FuseElementwise
+
+
+def _lower_to_plan() -> type[ModulePass]:
+    from stratum.passes.lower_to_plan import LowerToPlan
+
+    return LowerToPlan
+
+
+STRATUM_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
+    "fuse-elementwise": _fuse_elementwise,
+    "lower-to-plan": _lower_to_plan,
+}
+
+DEFAULT_PIPELINE = "cse,dce,fuse-elementwise,dce"
+LOWERING_PIPELINE = "lower-to-plan"
+
+
+def available_passes() -> dict[str, Callable[[], type[ModulePass]]]:
+    """xDSL's passes and Stratum's."""
+    from xdsl.transforms import get_all_passes
+
+    return {**get_all_passes(), **STRATUM_PASSES}
