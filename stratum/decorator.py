@@ -2,8 +2,10 @@
 
 Parameters and the function's free globals become ``py.arg`` values, bound per
 call; globals that are modules are imported natively so library calls on them
-lower to typed ops. A body that returns anywhere but its last statement, or
-uses ``global``/``nonlocal``/``yield``, is not compiled: calls then run the
+lower to typed ops. Like a JIT, each call is served by a version specialized
+to its arguments' types and frame schemas (``.ir`` before any call shows the
+generic version). A body that returns anywhere but its last statement, or uses
+``global``/``nonlocal``/``yield``, is not compiled: calls then run the
 original function and ``explain()`` says why.
 """
 
@@ -15,6 +17,7 @@ import inspect
 import linecache
 import types
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,72 +30,101 @@ from stratum.passes import DEFAULT_PIPELINE
 _UNSUPPORTED_IN_BODY = (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await)
 
 
+@dataclass
+class _Version:
+    module: ModuleOp
+    ir: str
+    opt_ir: str
+    plan_ir: str
+
+
 class CompiledFunction:
     def __init__(self, fn: Callable[..., Any], passes: str = DEFAULT_PIPELINE):
         functools.update_wrapper(self, fn)
         self.fn = fn
-        self.ir: str | None = None  # the IR as built by the frontend
-        self.opt_ir: str | None = None
-        self.plan_ir: str | None = None
+        self.passes = passes
         self.not_compiled: str | None = None
-        self._module: ModuleOp | None = None
         self._signature = inspect.signature(fn)
-        self._globals_used: list[str] = []
-        self._compile(passes)
+        self._versions: dict[tuple[Any, ...], _Version] = {}
+        self._node, self._source = self._find_source()
+        if self._node is not None:
+            self.not_compiled = _unsupported_reason(self._node)
+        self._generic = self._compile({}) if self.not_compiled is None else None
 
-    def _compile(self, passes: str) -> None:
-        from stratum.frontend.lowering import MODULE, ScriptLowering, Unsupported
+    @property
+    def ir(self) -> str | None:
+        """The IR as built by the frontend (generic version)."""
+        return self._generic.ir if self._generic else None
 
+    @property
+    def opt_ir(self) -> str | None:
+        return self._generic.opt_ir if self._generic else None
+
+    @property
+    def plan_ir(self) -> str | None:
+        return self._generic.plan_ir if self._generic else None
+
+    def _find_source(self) -> tuple[ast.FunctionDef | None, str]:
         code = self.fn.__code__
-        filename = code.co_filename
-        source = "".join(linecache.getlines(filename))
+        source = "".join(linecache.getlines(code.co_filename))
         node = _find_function(source, code.co_firstlineno, self.fn.__name__) if source else None
         if node is None:
             self.not_compiled = "source not available"
-            return
-        reason = _unsupported_reason(node)
-        if reason:
-            self.not_compiled = reason
-            return
-        params = list(self._signature.parameters)
-        assigned = {n for stmt in node.body for n in _assigned(stmt)}
-        free = sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - set(params) - assigned)
+        return node, source
+
+    def _globals_used(self) -> tuple[list[str], list[str]]:
+        """Free names of the body: (module globals, other globals)."""
+        assert self._node is not None
+        params = set(self._signature.parameters)
+        assigned = {n for stmt in self._node.body for n in _assigned(stmt)}
+        free = sorted({n.id for n in ast.walk(self._node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - params - assigned)
+        modules = [n for n in free if isinstance(self.fn.__globals__.get(n), types.ModuleType)]
+        others = [n for n in free if n in self.fn.__globals__ and n not in modules]
+        return modules, others
+
+    def _compile(self, samples: dict[str, Any]) -> _Version:
+        from stratum.frontend.lowering import MODULE, ScriptLowering
+
+        assert self._node is not None
+        filename = self.fn.__code__.co_filename
         block = Block()
-        lowering = ScriptLowering(block, filename, source, 0, Path.cwd())
-        lowering.bind_arguments(params)
-        for name in free:
-            value = self.fn.__globals__.get(name)
-            if isinstance(value, types.ModuleType):
-                lowering.bind_global_module(name, value.__name__, "", MODULE)
-            elif name in self.fn.__globals__:
-                self._globals_used.append(name)
-        lowering.bind_arguments(self._globals_used)
-        returns = bool(node.body) and isinstance(node.body[-1], ast.Return)
-        for stmt in node.body[:-1] if returns else node.body:
+        lowering = ScriptLowering(block, filename, self._source, 0, Path.cwd())
+        modules, others = self._globals_used()
+        lowering.bind_arguments(list(self._signature.parameters), samples)
+        for name in modules:
+            lowering.bind_global_module(name, self.fn.__globals__[name].__name__, "", MODULE)
+        lowering.bind_arguments(others, samples)
+        body = self._node.body
+        returns = bool(body) and isinstance(body[-1], ast.Return) and body[-1].value is not None  # type: ignore[attr-defined]
+        for stmt in body[:-1] if returns else body:
             lowering.lower_stmt(stmt)
-        result_node = node.body[-1].value if returns else None  # type: ignore[attr-defined]
-        try:
-            result = lowering.result_value(result_node) if result_node is not None else None
-        except Unsupported:
-            self.not_compiled = "the returned expression has no native lowering"
-            return
+        result = lowering.result_value(body[-1]) if returns else None  # type: ignore[arg-type]
         lowering.finish_function(result)
         module = ModuleOp(Region(block))
-        self.ir = print_ir(module)
-        stages = optimize_and_lower(module, passes, keep_text=True)
-        self.opt_ir, self.plan_ir = stages.opt, stages.plan
-        self._module = module
+        ir = print_ir(module)
+        stages = optimize_and_lower(module, self.passes, keep_text=True)
+        return _Version(module, ir, stages.opt, stages.plan)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._module is None:
-            return self.fn(*args, **kwargs)
-        from stratum.runtime.executor import Executor
-
+    def _arguments(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         bound = self._signature.bind(*args, **kwargs)
         bound.apply_defaults()
         arguments = dict(bound.arguments)
-        arguments.update({name: self.fn.__globals__[name] for name in self._globals_used})
-        (run,) = Executor(self._module, arguments=arguments).run()
+        _, others = self._globals_used()
+        arguments.update({name: self.fn.__globals__[name] for name in others})
+        return arguments
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.not_compiled is not None:
+            return self.fn(*args, **kwargs)
+        from stratum.frontend.lowering import argument_signature
+        from stratum.runtime.executor import Executor
+
+        arguments = self._arguments(args, kwargs)
+        key = tuple((name, argument_signature(value)) for name, value in arguments.items())
+        version = self._versions.get(key)
+        if version is None:
+            version = self._versions[key] = self._compile(arguments)
+        (run,) = Executor(version.module, arguments=arguments).run()
         if run.exception is not None:
             raise run.exception
         if run.exit_code:
@@ -100,9 +132,12 @@ class CompiledFunction:
         return run.result
 
     def explain(self) -> str:
-        if self._module is None:
+        if self.not_compiled is not None:
             return f"{self.fn.__qualname__}: not compiled ({self.not_compiled}); calls run the original function"
-        return f"{self.fn.__qualname__}: compiled plan\n{self.plan_ir}"
+        versions = len(self._versions)
+        latest = next(reversed(self._versions.values())) if versions else self._generic
+        assert latest is not None
+        return f"{self.fn.__qualname__}: {versions} specialized version(s); latest plan:\n{latest.plan_ir}"
 
 
 def compile(fn: Callable[..., Any] | None = None, *, passes: str = DEFAULT_PIPELINE) -> Any:
@@ -122,14 +157,23 @@ def _find_function(source: str, first_line: int, name: str) -> ast.FunctionDef |
 
 
 def _unsupported_reason(node: ast.FunctionDef) -> str | None:
+    def visit(inner: ast.AST) -> str | None:
+        if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return None  # nested scopes keep their own returns
+        if isinstance(inner, _UNSUPPORTED_IN_BODY):
+            return f"uses {type(inner).__name__.lower()}"
+        if isinstance(inner, ast.Return) and inner is not node.body[-1]:
+            return "returns before its last statement"
+        for child in ast.iter_child_nodes(inner):
+            reason = visit(child)
+            if reason:
+                return reason
+        return None
+
     for stmt in node.body:
-        for inner in ast.walk(stmt):
-            if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                break
-            if isinstance(inner, _UNSUPPORTED_IN_BODY):
-                return f"uses {type(inner).__name__.lower()}"
-            if isinstance(inner, ast.Return) and inner is not node.body[-1]:
-                return "returns before its last statement"
+        reason = visit(stmt)
+        if reason:
+            return reason
     return None
 
 
@@ -137,4 +181,3 @@ def _assigned(stmt: ast.stmt) -> set[str]:
     from stratum.frontend.names import names_bound
 
     return names_bound(stmt)
-

@@ -104,6 +104,7 @@ class LoweringStats:
 
 
 _UNROLL_LIMIT = 64
+_RESULT_NAME = "__r__"  # as long as the keyword `return` it replaces
 
 
 @dataclass
@@ -137,11 +138,18 @@ class ScriptLowering:
                 self.lower_stmt(stmt)
         self._append(py.ScriptEndOp(operands=[self.state.token, []]), None)
 
-    def bind_arguments(self, names: Sequence[str]) -> None:
-        """Compiled functions: parameters arrive as ``py.arg`` values."""
+    def bind_arguments(self, names: Sequence[str], samples: dict[str, Any] | None = None) -> None:
+        """Compiled functions: parameters arrive as ``py.arg`` values.
+
+        ``samples`` are the objects of the call being specialized for: their
+        Python types (and frame schemas) become static kinds. The caller keys
+        compiled versions by exactly these facts, so they hold for every call
+        that reuses the version.
+        """
         for name in names:
-            op = self._append(py.ArgOp(properties={"arg": StringAttr(name)}, result_types=[py.ObjectType()]), None)
-            self.state.env[name] = Val(op.result, OBJECT)
+            kind, result_type = _kind_of_object((samples or {}).get(name, _NO_CONST))
+            op = self._append(py.ArgOp(properties={"arg": StringAttr(name)}, result_types=[result_type]), None)
+            self.state.env[name] = Val(op.result, kind)
             self.state.escaped.add(op.result)  # the caller holds references to it
 
     def bind_global_module(self, name: str, module: str, attr: str, kind: str) -> None:
@@ -149,9 +157,20 @@ class ScriptLowering:
         op = self._import(module, attr, None)
         self.state.env[name] = Val(op.result, kind, qualname=f"{module}.{attr}" if attr else module)
 
-    def result_value(self, node: ast.expr) -> SSAValue:
-        """Compiled functions: the value of the returned expression."""
-        return self._as_val(self.expr(node), node).value
+    def result_value(self, stmt: ast.Return) -> SSAValue:
+        """Compiled functions: the value of ``return <expr>``, native or opaque."""
+        assert stmt.value is not None
+        mark = len(self.block.ops)
+        try:
+            return self._as_val(self.expr(stmt.value), stmt.value).value
+        except Unsupported:
+            self._rollback(mark)
+        # Run `return <expr>` as `__r__= <expr>`: same length, so the
+        # expression keeps its line and columns in tracebacks.
+        segment = ast.get_source_segment(self.source, stmt) or ast.unparse(stmt)
+        text = " " * stmt.col_offset + _RESULT_NAME + "=" + segment[len("return"):]
+        self._emit_opaque_source(text, stmt.lineno, stmt.col_offset, [stmt], {_RESULT_NAME})
+        return self.state.env[_RESULT_NAME].value
 
     def finish_function(self, result: SSAValue | None) -> None:
         self._append(py.ScriptEndOp(operands=[self.state.token, [result] if result else []]), None)
@@ -828,6 +847,33 @@ def _type_of_kind(kind: str) -> Attribute:
 
 def _opaque_type(prev: Val) -> Attribute:
     return _type_of_kind(prev.kind)
+
+
+def _kind_of_object(obj: Any) -> tuple[str, Attribute]:
+    """The static kind of a sample argument (only exact, well-known types)."""
+    if obj is _NO_CONST:
+        return OBJECT, py.ObjectType()
+    module = type(obj).__module__
+    name = type(obj).__name__
+    if module.startswith("pandas") and name == "DataFrame":
+        if obj.columns.is_unique and all(isinstance(c, str) for c in obj.columns):
+            return FRAME, df.FrameType.of([(c, str(d)) for c, d in obj.dtypes.items()])
+        return FRAME, df.FrameType.unknown()
+    if module.startswith("pandas") and name == "Series":
+        return COLUMN, df.ColumnType.of(str(obj.dtype))
+    if module == "numpy" and name == "ndarray":
+        return ARRAY, py.ObjectType()
+    if type(obj) in (int, float, bool) or obj is None:
+        return SCALAR, py.ObjectType()
+    if type(obj) is str:
+        return STRING, py.ObjectType()
+    return OBJECT, py.ObjectType()
+
+
+def argument_signature(obj: Any) -> tuple[Any, ...]:
+    """What a compiled version assumed about an argument (see ``bind_arguments``)."""
+    kind, result_type = _kind_of_object(obj)
+    return (type(obj), kind, str(result_type))
 
 
 def _names_attr(names: Sequence[str]) -> ArrayAttr[StringAttr]:

@@ -108,7 +108,7 @@ class ArgOp(IRDLOperation):
 
     name = "py.arg"
     arg = prop_def(StringAttr)
-    result = result_def(ObjectType)
+    result = result_def()  # typed by what the compiled version was specialized for
     # No effect trait: its value differs per call, so it is never merged.
 
 

@@ -1,0 +1,126 @@
+"""stratumc's contract: `--run` is indistinguishable from `python`, and bad input fails cleanly."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT, last_line, make_task_dir, python, stratumc
+
+EXAMPLE = ROOT / "examples" / "house_prices"
+
+
+def test_example_pipeline_matches_python(tmp_path: Path) -> None:
+    workdir = make_task_dir(tmp_path)
+    shutil.copy(EXAMPLE / "pipeline.py", workdir / "pipeline.py")
+    expected = python(workdir, "pipeline.py")
+    actual = stratumc(workdir, "--run", "pipeline.py")
+    assert expected.status == 0, expected.stderr
+    assert actual.stdout == expected.stdout
+    assert actual.status == expected.status
+    assert actual.files == expected.files
+    assert "submission.csv" in actual.files
+    assert "Validation RMSE:" in actual.stdout
+
+
+FAILING = {
+    # name: (script body, expected last stderr line prefix, expected stdout)
+    "missing_column": (
+        'import pandas as pd\ntrain = pd.read_csv("./input/train.csv")\nprint("loaded")\ny = train["SalePrise"]\nprint("never")\n',
+        "KeyError: 'SalePrise'",
+        "loaded\n",
+    ),
+    "opaque_type_error": (
+        'from sklearn.preprocessing import OneHotEncoder\nprint("start")\nenc = OneHotEncoder(sparse=False)\n',
+        "TypeError: OneHotEncoder.__init__() got an unexpected keyword argument 'sparse'",
+        "start\n",
+    ),
+    "missing_file": (
+        'import pandas as pd\nprint("a")\ndf = pd.read_csv("./input/nope.csv")\n',
+        "FileNotFoundError: [Errno 2] No such file or directory: './input/nope.csv'",
+        "a\n",
+    ),
+    "missing_module": ('print("x")\nimport not_a_real_module_xyz\n', "ModuleNotFoundError: No module named 'not_a_real_module_xyz'", "x\n"),
+    "sys_exit": ('import sys\nprint("bye")\nsys.exit(3)\nprint("no")\n', "", "bye\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAILING))
+def test_failures_match_python(tmp_path: Path, name: str) -> None:
+    body, error_line, stdout = FAILING[name]
+    workdir = make_task_dir(tmp_path)
+    (workdir / "script.py").write_text(body)
+    expected = python(workdir, "script.py")
+    actual = stratumc(workdir, "--run", "script.py")
+    assert expected.stdout == stdout
+    assert actual.stdout == expected.stdout
+    assert actual.status == expected.status
+    assert last_line(actual.stderr) == last_line(expected.stderr)
+    assert last_line(actual.stderr).startswith(error_line)
+    if error_line:
+        # The traceback names the script's own line, and nothing of Stratum's.
+        expected_frame = [l for l in expected.stderr.splitlines() if 'File "' in l and "script.py" in l]
+        actual_frame = [l for l in actual.stderr.splitlines() if 'File "' in l and "script.py" in l]
+        assert actual_frame == expected_frame
+        assert "stratum" not in actual.stderr
+
+
+def test_syntax_error_is_reported_like_python(tmp_path: Path) -> None:
+    script = tmp_path / "broken.py"
+    script.write_text("x = 1\ny = (2,\nprint(x)\n")
+    proc = subprocess.run([sys.executable, "-m", "stratum.cli", "--run", str(script)], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [f"{script}:2:5: SyntaxError: '(' was never closed"]
+    assert proc.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.py"], "stratumc: error: cannot open 'missing.py': No such file or directory"),
+        (["--emit", "asm", "x.py"], "stratumc: error: argument --emit: invalid choice: 'asm' (choose from 'ir', 'opt', 'plan')"),
+        (["-p", "no-such-pass", str(EXAMPLE / "pipeline.py")], "stratumc: error: Unrecognized passes: ['no-such-pass']"),
+    ],
+)
+def test_bad_options_give_one_clear_line(args: list[str], message: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "stratum.cli", *args], capture_output=True, text=True, cwd=EXAMPLE)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [message]
+
+
+def test_emit_stages_and_stats(tmp_path: Path) -> None:
+    stats_path = tmp_path / "stats.json"
+    args = [sys.executable, "-m", "stratum.cli", "pipeline.py", "--stats-json", str(stats_path)]
+    outputs = {}
+    for stage in ("ir", "opt", "plan"):
+        proc = subprocess.run([*args, "--emit", stage], capture_output=True, text=True, cwd=EXAMPLE, check=True)
+        outputs[stage] = proc.stdout
+    assert '"df.read_csv"' in outputs["ir"] and '"plan.task"' not in outputs["ir"]
+    assert '"plan.task"' in outputs["plan"]
+    stats = json.loads(stats_path.read_text())
+    assert stats["scripts"] == 1
+    assert stats["ops_total"] > stats["ops_after_opt"] > 0  # cse/dce removed something
+    assert 0 < stats["ops_opaque"] < stats["ops_total"]
+    assert stats["statements_native"] / stats["statements"] > 0.9
+
+
+def test_print_ir_after_all(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "stratum.cli", "pipeline.py", "--print-ir-after-all"], capture_output=True, text=True, cwd=EXAMPLE, check=True
+    )
+    dumps = [line for line in proc.stderr.splitlines() if line.startswith("// -----// IR Dump After")]
+    assert [d.split()[4] for d in dumps] == ["cse", "dce", "fuse-elementwise", "dce", "lower-to-plan"]
+
+
+def test_emitted_ir_round_trips_through_xdsl_opt() -> None:
+    if shutil.which("xdsl-opt") is None:
+        pytest.fail("xdsl-opt is not installed; install the package with its dependencies")
+    opt = subprocess.run([sys.executable, "-m", "stratum.cli", "pipeline.py", "--emit", "opt"], capture_output=True, text=True, cwd=EXAMPLE, check=True).stdout
+    again = subprocess.run(["xdsl-opt", "--print-debuginfo"], input=opt, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == opt.strip()
