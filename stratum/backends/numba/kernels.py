@@ -14,11 +14,14 @@ be bitwise what pandas computes:
   npymath's ``npy_divmod`` step by step.
 * Transcendentals (log, exp, tanh, pow...) are NOT reproducible with Numba:
   numpy dispatches them to its own SIMD/SVML code, which differs from the
-  libm Numba calls in the last bit on ~0.1-20% of inputs (see the module
-  tests). The kernel therefore calls numpy's own strided inner loop, fetched
-  with ``ufunc._get_strided_loop`` (an API numpy provides for Numba), on
-  blocks of ``BLOCK`` rows held in small per-thread buffers. Each loop is
-  checked against the ufunc once per process before it is trusted.
+  libm Numba calls in the last bit (on an AVX-512 Xeon: float64 log1p on
+  2.7% of inputs, exp 2.4%, tanh 18%, pow 2%; float32 functions 2-20%).
+  The kernel therefore calls numpy's own strided inner loop, fetched with
+  ``ufunc._get_strided_loop`` (an API numpy provides for Numba), on blocks
+  of ``BLOCK`` rows held in small per-thread buffers. Each loop is checked
+  against the ufunc once per process before it is trusted.
+* Integer add/sub/mul run in uint64: Numba marks signed arithmetic as
+  non-overflowing, which lets LLVM break numpy's wrap-around results.
 
 Generated kernels are written to ``<cache>/numba/k_<hash>.py`` and imported
 from there, so Numba's ``cache=True`` can store the machine code beside them
@@ -276,6 +279,55 @@ def _numpy_loop(spec: _LoopSpec) -> tuple[int, int, int]:
         return addresses
 
 
+def _identical(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.dtype.kind == "f":
+        return _same_bits(a, b)
+    return a.dtype == b.dtype and np.array_equal(a, b)
+
+
+def _scalar_power_path(dtype: np.dtype, exponent: bool | int | float) -> str:
+    return _scalar_power_path_typed(dtype, type(exponent), exponent)  # 2, 2.0 and True == 1 hash alike
+
+
+@functools.cache
+def _scalar_power_path_typed(dtype: np.dtype, _: type, exponent: bool | int | float) -> str:
+    """Which operation ``ndarray ** exponent`` runs: "power", "square", "square64", "reciprocal" or "sqrt".
+
+    numpy's ``fast_scalar_power`` (multiarray/number.c) swaps in square,
+    reciprocal or sqrt for some exponents; which ones, for which dtypes and
+    which Python scalar types has changed between releases, and the result
+    differs from pow() at -0.0 and -inf and in dtype (bool ** 2 is int8).
+    So ask the installed numpy; when several candidates agree on every probe,
+    the native one is taken.
+    """
+    if dtype.kind == "f":
+        probe = _probe_values(dtype, seed=7)
+    elif dtype.kind == "b":
+        probe = np.array([True, False])
+    else:
+        info = np.iinfo(dtype)
+        probe = np.array([0, 1, -1, 2, -3, 7, 100, int(info.min), int(info.max)], dtype=dtype)
+    fast = {2: ("square", "square64"), -1: ("reciprocal",), 0.5: ("sqrt",)}.get(exponent, ())
+    if type(exponent) is bool or not fast:
+        return "power"
+    candidates = {
+        "square": lambda: np.square(probe),
+        "square64": lambda: np.square(probe.astype(np.float64)),
+        "reciprocal": lambda: np.reciprocal(probe) if dtype.kind == "f" else None,
+        "sqrt": lambda: np.sqrt(probe),
+    }
+    with np.errstate(all="ignore"):
+        try:
+            actual = probe**exponent
+        except (ValueError, ZeroDivisionError):  # integer ** negative raises, as power does
+            return "power"
+        for name in fast:
+            result = candidates[name]()
+            if result is not None and _identical(actual, result):
+                return name
+    return "power"
+
+
 @functools.cache
 def _min_max_tie(ufunc_name: str, dtype: np.dtype) -> str | None:
     """Which operand numpy's float minimum/maximum returns for equal operands (0.0 vs -0.0).
@@ -321,7 +373,7 @@ def _literal(value: bool | int | float, dtype: np.dtype) -> str:
     try:
         with np.errstate(over="ignore"):
             converted = np.asarray(value, dtype=dtype)
-    except OverflowError:
+    except (OverflowError, ValueError):  # numpy 2 refuses out-of-range Python ints
         raise UnsupportedProgram("const-out-of-range", f"{value!r} as {dtype}") from None
     if dtype.kind == "b":
         return repr(bool(converted))
@@ -354,12 +406,13 @@ def _can_hold(dtype: np.dtype, value: bool | int | float) -> bool:
         return info.min <= value <= info.max
     with np.errstate(over="ignore"):
         stored = dtype.type(value)
-    return bool(np.isnan(stored) or stored == value)
+        return bool(np.isnan(stored) or stored == value)  # compares in dtype (NEP 50), as pandas does
 
 
 class _Lowering:
+    """Each step to a Numba expression (or a numpy loop call) with numpy's exact dtype semantics."""
+
     def __init__(self, program: ElementwiseProgram, dtypes: Sequence[np.dtype | None]) -> None:
-        self.program = program
         self.steps = program.steps
         self.dtypes = dtypes
         self.lowered: list[_Lowered] = []
@@ -453,7 +506,7 @@ class _Lowering:
         if fn in ("add", "sub", "mul", "truediv"):
             if kind == "b":  # numpy's bool add is `or`, multiply is `and`
                 return _Lowered(out, f"({a} {'|' if fn == 'add' else '&'} {b})")
-            return _Lowered(out, _wrap(f"{a} {dict(add='+', sub='-', mul='*', truediv='/')[fn]} {b}", out))
+            return _Lowered(out, _arith(a, dict(add="+", sub="-", mul="*", truediv="/")[fn], b, out))
         if fn in ("floordiv", "mod"):
             return self._lower_divmod(fn, ops, a, b, out)
         if fn in _COMPARISONS:
@@ -469,7 +522,7 @@ class _Lowering:
         if fn == "sqrt":
             return _Lowered(out, f"np.sqrt({a})")
         if fn == "square":
-            return _Lowered(out, _wrap(f"{a} * {a}", out))
+            return _Lowered(out, _arith(a, "*", a, out))
         if fn in ("floor", "ceil"):
             return _Lowered(out, f"np.{fn}({a})" if kind == "f" else a)
         if fn == "sign":
@@ -503,25 +556,27 @@ class _Lowering:
     def _lower_pow(self, ops: tuple[int, ...]) -> _Lowered:
         base, exponent = ops
         value = self._const(exponent)
-        if not self._is_const(base) and self._dtype(base).kind == "f":
-            # ndarray ** Python scalar takes numpy's fast_scalar_power shortcut
-            # (multiarray/number.c): int 2 -> square, int -1 -> reciprocal, float 0.5 -> sqrt.
+        if value is not None and not self._is_const(base):
             dtype, x = self._dtype(base), f"v{base}"
-            if type(value) is int and value == 2:
-                return _Lowered(dtype, f"({x} * {x})")
-            if type(value) is int and value == -1:
+            path = _scalar_power_path(dtype, value)
+            if path == "square":
+                square = _UFUNCS["square"].resolve_dtypes((dtype, None))[0]
+                return _Lowered(square, _arith(_cast(x, dtype, square), "*", _cast(x, dtype, square), square))
+            if path == "square64":
+                x64 = _cast(x, dtype, np.dtype(np.float64))
+                return _Lowered(np.dtype(np.float64), f"({x64} * {x64})")
+            if path == "reciprocal":
                 return _Lowered(dtype, f"({_literal(1, dtype)} / {x})")
-            if type(value) is float and value == 0.5:
-                return _Lowered(dtype, f"np.sqrt({x})")
+            if path == "sqrt":
+                root = _UFUNCS["sqrt"].resolve_dtypes((dtype, None))[0]
+                return _Lowered(root, f"np.sqrt({_cast(x, dtype, root)})")
         ins, out = self._resolve("pow", ops)
         if out.kind == "f":
             return self._loop("pow", ops, ins, out)
-        # Integer power raises for negative exponents: only a constant one has
-        # a value-independent outcome.
-        if value is None or self._is_const(base):
-            raise UnsupportedProgram("data-dependent-dtype", "integer ** a column")
-        if value < 0:
-            raise UnsupportedProgram("invalid-program", "integers to negative integer powers")
+        # Integer power raises for negative exponents (unless the column is
+        # empty): only a constant non-negative one has a value-independent outcome.
+        if value is None or value < 0 or self._is_const(base):
+            raise UnsupportedProgram("data-dependent-dtype", "integer ** a column or a negative constant")
         return _Lowered(out, _wrap(f"int_power({_cast(f'v{base}', self._dtype(base), np.dtype('int64'))}, {int(value)})", out))
 
     def _lower_bitwise(self, fn: str, ops: tuple[int, ...]) -> _Lowered:
@@ -605,6 +660,18 @@ def _wrap(expr: str, dtype: np.dtype) -> str:
     return f"np.{dtype.name}({expr})"
 
 
+def _arith(a: str, op: str, b: str, dtype: np.dtype) -> str:
+    """``a op b`` in ``dtype``, wrapping on integer overflow as numpy does.
+
+    Numba marks signed add/sub/mul ``nsw`` (overflow is undefined behaviour),
+    and LLVM exploits it: ``x * x != 0`` becomes ``x != 0``, wrong for
+    x = -2**63. Unsigned arithmetic wraps by definition and has the same bits.
+    """
+    if dtype.kind == "i":
+        return _wrap(f"np.uint64({a}) {op} np.uint64({b})", dtype)
+    return _wrap(f"{a} {op} {b}", dtype)
+
+
 # --- code generation -------------------------------------------------------------------
 
 _HELPERS = "call_loop1, call_loop2, floor_divide_float32, floor_divide_float64, int_power, remainder_float32, remainder_float64"
@@ -620,12 +687,6 @@ def _generate(program: ElementwiseProgram, lowered: list[_Lowered]) -> tuple[str
     root = len(steps) - 1
     loop_steps = [i for i, low in enumerate(lowered) if low.loop is not None]
     params = [f"in{k}" for k in range(len(program.input_dtypes))] + ["out"] + (["loops"] if loop_steps else [])
-    if loop_steps:
-        body = _blocked_body(steps, lowered, loop_steps)
-    else:
-        body = ["n = out.shape[0]", "for i in RANGE(n):"]
-        body += ["    " + line for line in _row_statements(steps, lowered, range(root + 1))]
-        body.append(f"    out[i] = v{root}")
     lines = [
         f"# Generated by stratum.backends.numba.kernels ({_FINGERPRINT}); do not edit.",
         f"# {program.key()}",
@@ -634,8 +695,14 @@ def _generate(program: ElementwiseProgram, lowered: list[_Lowered]) -> tuple[str
         f"from stratum.backends.numba.kernels import {_HELPERS}",
     ]
     for variant, loop_range in (("serial", "range"), ("parallel", "numba.prange")):
+        if loop_steps:
+            body = _blocked_body(steps, lowered, loop_steps, loop_range)
+        else:
+            body = ["n = out.shape[0]", f"for i in {loop_range}(n):"]
+            body += ["    " + line for line in _row_statements(steps, lowered, range(root + 1))]
+            body.append(f"    out[i] = v{root}")
         lines += ["", "", _DECORATORS[variant], f"def kernel_{variant}({', '.join(params)}):"]
-        lines += ["    " + line.replace("RANGE", loop_range) for line in body]
+        lines += ["    " + line for line in body]
     return "\n".join(lines) + "\n", [lowered[i].loop for i in loop_steps]  # type: ignore[misc]
 
 
@@ -650,7 +717,7 @@ def _row_statements(steps: Sequence[Step], lowered: list[_Lowered], needed: Sequ
     return lines
 
 
-def _blocked_body(steps: Sequence[Step], lowered: list[_Lowered], loop_steps: list[int]) -> list[str]:
+def _blocked_body(steps: Sequence[Step], lowered: list[_Lowered], loop_steps: list[int], loop_range: str) -> list[str]:
     """Blocks of BLOCK rows; per block, row loops alternate with numpy loop calls.
 
     A step's stage is how many numpy loop calls lie on its longest input path:
@@ -672,7 +739,7 @@ def _blocked_body(steps: Sequence[Step], lowered: list[_Lowered], loop_steps: li
             return f"in{node.index}[start:start + count]"
         return f"o{operand}" if low.loop is not None else None
 
-    lines = ["n = out.shape[0]", f"for block in RANGE((n + {BLOCK - 1}) // {BLOCK}):"]
+    lines = ["n = out.shape[0]", f"for block in {loop_range}((n + {BLOCK - 1}) // {BLOCK}):"]
     block = [f"start = block * {BLOCK}", f"count = min({BLOCK}, n - start)"]
     stores: dict[int, list[tuple[int, str, np.dtype]]] = {}  # stage -> (operand, buffer, dtype)
     calls: dict[int, list[str]] = {}  # stage whose row loop precedes the call -> call statements
@@ -783,6 +850,9 @@ class Kernel:
     """A compiled program: ``kernel(*arrays)`` returns what pandas would, as an ndarray.
 
     Arrays must be 1-d, of the program's input dtypes and of equal length.
+    ``out``, if given, is a contiguous array of ``out_dtype`` and that length,
+    not overlapping the inputs, to write into (a reused buffer saves the page
+    faults of a fresh one).
     """
 
     def __init__(self, program: ElementwiseProgram, out_dtype: np.dtype, module: ModuleType, loops: np.ndarray | None) -> None:
@@ -794,7 +864,7 @@ class Kernel:
         self.parallel = module.kernel_parallel
         self._extra = () if loops is None else (loops,)
 
-    def __call__(self, *arrays: np.ndarray) -> np.ndarray:
+    def __call__(self, *arrays: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         if len(arrays) != len(self.input_dtypes):
             raise TypeError(f"kernel takes {len(self.input_dtypes)} arrays, got {len(arrays)}")
         prepared = []
@@ -806,7 +876,12 @@ class Kernel:
                 raise ValueError(f"argument {k} has {len(array)} rows, argument 0 has {len(arrays[0])}")
             prepared.append(np.ascontiguousarray(array))
         n = len(prepared[0])
-        out = np.empty(n, dtype=self.out_dtype)
+        if out is None:
+            out = np.empty(n, dtype=self.out_dtype)
+        elif out.dtype != self.out_dtype or out.shape != (n,) or not out.flags.c_contiguous or not out.flags.writeable:
+            raise TypeError(f"out must be a writeable contiguous ({n},) {self.out_dtype} array")
+        elif any(np.may_share_memory(out, array) for array in prepared):
+            raise ValueError("out overlaps an input")  # a shifted overlap would feed outputs back in as inputs
         if n:
             parallel = n >= PARALLEL_MIN_ROWS and numba.get_num_threads() > 1
             (self.parallel if parallel else self.serial)(*prepared, out, *self._extra)

@@ -1,0 +1,80 @@
+import numpy as np
+import pandas as pd
+from lightgbm import LGBMRegressor
+from sklearn.metrics import mean_squared_error
+from sklearn.model_selection import TimeSeriesSplit
+
+# Load weekly BTC-USD prices
+df = pd.read_csv("./input/BTC-USD.csv", parse_dates=["Date"])
+df = df.sort_values("Date").reset_index(drop=True)
+print(f"Loaded {len(df)} weekly rows from {df['Date'].min().date()} to {df['Date'].max().date()}")
+
+# Model the log of the close price (the metric is RMSE on log prices)
+df["log_close"] = np.log(df["Close"])
+
+# Lag features: previous weeks' log close
+LAGS = [1, 2, 3, 4]
+for lag in LAGS:
+    df[f"lag_{lag}"] = df["log_close"].shift(lag)
+
+# Rolling statistics and momentum, all computed from past weeks only (shift(1))
+past = df["log_close"].shift(1)
+df["roll_mean_4"] = past.rolling(4).mean()
+df["roll_mean_12"] = past.rolling(12).mean()
+df["roll_std_4"] = past.rolling(4).std()
+df["ret_1"] = df["Close"].pct_change().shift(1)
+df["ret_4"] = df["Close"].pct_change(4).shift(1)
+df["log_volume_lag1"] = np.log1p(df["Volume"]).shift(1)
+
+df = df.dropna().reset_index(drop=True)
+features = [f"lag_{lag}" for lag in LAGS] + [
+    "roll_mean_4", "roll_mean_12", "roll_std_4", "ret_1", "ret_4", "log_volume_lag1",
+]
+print(f"{len(features)} features, {len(df)} usable rows")
+
+# Time-ordered split: hold out the last 52 weeks
+HOLDOUT = 52
+train = df.iloc[:-HOLDOUT]
+valid = df.iloc[-HOLDOUT:]
+print(f"Train: {len(train)} rows, validation: {len(valid)} rows")
+
+
+
+def make_model():
+    return LGBMRegressor(
+        n_estimators=200,
+        learning_rate=0.05,
+        num_leaves=15,
+        min_child_samples=10,
+        random_state=42,
+        verbose=-1,
+    )
+
+
+# Walk-forward CV on the training period (no shuffling)
+tscv = TimeSeriesSplit(n_splits=4)
+cv_scores = []
+for fold, (tr_idx, va_idx) in enumerate(tscv.split(train)):
+    tr, va = train.iloc[tr_idx], train.iloc[va_idx]
+    m = make_model()
+    m.fit(tr[features], tr["log_close"] - tr["lag_1"])
+    fold_pred = va["lag_1"].values + m.predict(va[features])
+    score = np.sqrt(mean_squared_error(va["log_close"], fold_pred))
+    cv_scores.append(score)
+    print(f"Fold {fold}: train until {tr['Date'].iloc[-1].date()}, RMSE={score:.5f}")
+print(f"Mean CV RMSE: {np.mean(cv_scores):.5f}")
+
+model = make_model()
+# Trees cannot extrapolate to unseen price levels: predict the weekly log return
+# relative to last week's close and add it back.
+model.fit(train[features], train["log_close"] - train["lag_1"])
+pred = valid["lag_1"].values + model.predict(valid[features])
+
+rmse = np.sqrt(mean_squared_error(valid["log_close"], pred))
+naive_rmse = np.sqrt(mean_squared_error(valid["log_close"], valid["lag_1"]))
+print(f"Naive (last week) RMSE: {naive_rmse:.5f}")
+print(f"Validation RMSE: {rmse:.5f}")
+
+submission = pd.DataFrame({"Date": valid["Date"].dt.strftime("%Y-%m-%d"), "Close": np.exp(pred)})
+submission.to_csv("./working/submission.csv", index=False)
+print(f"Saved {len(submission)} predictions")
