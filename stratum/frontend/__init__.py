@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,7 +59,8 @@ def compile_scripts(scripts: list[Script], base_dir: Path | None = None) -> Comp
     stats = []
     for index, script in enumerate(scripts):
         tree = parse(script)
-        lowering = ScriptLowering(block, script.path, script.source, index, base_dir or Path.cwd())
+        # Like `python script.py` (3.9+), code objects and __file__ carry the absolute path.
+        lowering = ScriptLowering(block, os.path.abspath(script.path), script.source, index, base_dir or Path.cwd())
         lowering.lower_module(tree)
         stats.append(lowering.stats)
     return CompiledBatch(ModuleOp(Region(block)), scripts, stats)
