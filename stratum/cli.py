@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"// -----// IR Dump After {name} //----- //\n{text}")
     if args.emit:
         sys.stdout.write(getattr(stages, args.emit))
+    stats: dict[str, object] = {}
     if args.stats_json:
         stats = {
             "scripts": len(scripts),
@@ -78,21 +79,23 @@ def main(argv: list[str] | None = None) -> int:
                 for sc, st in zip(scripts, batch.stats)
             ],
         }
+    status = _run(batch.module, [s.path for s in scripts], stats) if args.run else 0
+    if args.stats_json:
         Path(args.stats_json).write_text(json.dumps(stats, indent=2) + "\n")
-    if not args.run:
-        return 0
-    return _run(batch.module, [s.path for s in scripts])
+    return status
 
 
-def _run(module: object, paths: list[str]) -> int:
+def _run(module: object, paths: list[str], stats: dict[str, object]) -> int:
     from stratum.runtime.errors import print_exception
     from stratum.runtime.executor import Executor
 
     # What `python SCRIPT.py` sets up: argv, and the script's directory first on sys.path.
     sys.argv = [paths[0]]
     sys.path[0] = os.path.dirname(os.path.abspath(paths[0]))
-    runs = Executor(module).run()  # type: ignore[arg-type]
+    executor = Executor(module)  # type: ignore[arg-type]
+    runs = executor.run()
     sys.stdout.flush()
+    stats["runtime"] = {**executor.stats, "backends": dict(executor.stats["backends"])}
     status = 0
     for run in runs:
         if run.exception is not None:

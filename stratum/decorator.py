@@ -1,6 +1,6 @@
 """``@stratum.compile``: compile a function's body; calling it runs the plan.
 
-Parameters and the function's free globals become ``py.arg`` values, bound per
+Parameters and the function's free globals become ``python.arg`` values, bound per
 call; globals that are modules are imported natively so library calls on them
 lower to typed ops. Like a JIT, each call is served by a version specialized
 to its arguments' types and frame schemas (``.ir`` before any call shows the
@@ -46,6 +46,9 @@ class CompiledFunction:
         self.not_compiled: str | None = None
         self._signature = inspect.signature(fn)
         self._versions: dict[tuple[Any, ...], _Version] = {}
+        # Executor statistics of the latest call: ops run, memo hits, and how
+        # many ops each backend computed.
+        self.last_run_stats: dict[str, Any] | None = None
         self._node, self._source = self._find_source()
         if self._node is not None:
             self.not_compiled = _unsupported_reason(self._node)
@@ -124,7 +127,9 @@ class CompiledFunction:
         version = self._versions.get(key)
         if version is None:
             version = self._versions[key] = self._compile(arguments)
-        (run,) = Executor(version.module, arguments=arguments).run()
+        executor = Executor(version.module, arguments=arguments)
+        (run,) = executor.run()
+        self.last_run_stats = executor.stats
         if run.exception is not None:
             raise run.exception
         if run.exit_code:

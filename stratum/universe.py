@@ -21,7 +21,7 @@ def _dialect(module: str, name: str) -> Callable[[], Dialect]:
 
 STRATUM_UNIVERSE = Universe(
     all_dialects={
-        "py": _dialect("stratum.ir.python", "Python"),
+        "python": _dialect("stratum.ir.python", "Python"),
         "df": _dialect("stratum.ir.dataframe", "DataFrame"),
         "ml": _dialect("stratum.ir.ml", "ML"),
         "plan": _dialect("stratum.ir.plan", "Plan"),

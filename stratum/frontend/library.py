@@ -6,7 +6,7 @@ which the effect chain reports in order). Anything absent stays opaque Python.
 
 from __future__ import annotations
 
-# Python operators -> elementwise / py.binary function names.
+# Python operators -> elementwise / python.binary function names.
 BINARY_OPERATORS = {
     "Add": "add", "Sub": "sub", "Mult": "mul", "Div": "truediv", "FloorDiv": "floordiv",
     "Mod": "mod", "Pow": "pow", "BitAnd": "and", "BitOr": "or", "BitXor": "xor",

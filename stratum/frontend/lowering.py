@@ -1,7 +1,7 @@
 """Python ``ast`` -> Stratum IR, one script (or compiled function) at a time.
 
 Each top-level statement is lowered natively when every part of it is
-understood, and otherwise becomes one ``py.exec`` op running the statement's
+understood, and otherwise becomes one ``python.exec`` op running the statement's
 original source. A native lowering that fails half-way is rolled back, so the
 choice is per statement and never changes what the statement does.
 
@@ -139,7 +139,7 @@ class ScriptLowering:
         self._append(py.ScriptEndOp(operands=[self.state.token, []]), None)
 
     def bind_arguments(self, names: Sequence[str], samples: dict[str, Any] | None = None) -> None:
-        """Compiled functions: parameters arrive as ``py.arg`` values.
+        """Compiled functions: parameters arrive as ``python.arg`` values.
 
         ``samples`` are the objects of the call being specialized for: their
         Python types (and frame schemas) become static kinds. The caller keys

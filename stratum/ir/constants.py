@@ -1,4 +1,4 @@
-"""Encoding of Python literals as attributes, for ``py.constant``.
+"""Encoding of Python literals as attributes, for ``python.constant``.
 
 The encoding is injective, so structural equality of attributes is equality
 of the Python values *and* their types: ``1``, ``1.0`` and ``True`` differ,

@@ -3,7 +3,7 @@
 Estimators are values: ``ml.fit`` returns a new fitted estimator instead of
 mutating its operand (the runtime fits a copy), so a fit with equal
 hyperparameters on equal data is one computation wherever it appears.
-Hyperparameters are operands (usually ``py.constant``), so structural equality
+Hyperparameters are operands (usually ``python.constant``), so structural equality
 of two ``ml.estimator`` ops is equality of their full argument lists.
 """
 

@@ -1,15 +1,15 @@
 """The ``py`` dialect: Python values, the effect chain of each script, opaque code.
 
-Every script in a batch owns one chain of ``!py.token`` values, started by
-``py.script_begin`` and ended by ``py.script_end``. Each op with an observable
+Every script in a batch owns one chain of ``!python.token`` values, started by
+``python.script_begin`` and ended by ``python.script_end``. Each op with an observable
 effect (printing, binding a name at a statement, running opaque code) consumes
 the script's current token and produces the next one, so program order is plain
 dataflow: ops of different scripts are never ordered against each other, and
 two effectful ops never look alike to CSE because their tokens differ.
 
-Pure ops may still raise (a missing column, a bad argument). ``py.bind`` marks
+Pure ops may still raise (a missing column, a bad argument). ``python.bind`` marks
 the statement at which a value must exist: the runtime evaluates pure ops
-lazily and reports a failure at the first ``py.bind`` (or other effect) that
+lazily and reports a failure at the first ``python.bind`` (or other effect) that
 needs the value, which is where Python would have raised it.
 """
 
@@ -36,21 +36,21 @@ from xdsl.traits import MemoryWriteEffect, Pure
 class ObjectType(ParametrizedAttribute, TypeAttribute):
     """Any Python object whose type the compiler does not track."""
 
-    name = "py.object"
+    name = "python.object"
 
 
 @irdl_attr_definition
 class TokenType(ParametrizedAttribute, TypeAttribute):
     """A point in one script's program order."""
 
-    name = "py.token"
+    name = "python.token"
 
 
 @irdl_op_definition
 class ScriptBeginOp(IRDLOperation):
     """Starts the effect chain of one script of the batch."""
 
-    name = "py.script_begin"
+    name = "python.script_begin"
     script = prop_def(StringAttr)  # the script's path as given by the user
     index = prop_def(IntAttr)  # position in the batch
     token = result_def(TokenType)
@@ -61,7 +61,7 @@ class ScriptBeginOp(IRDLOperation):
 class ScriptEndOp(IRDLOperation):
     """Ends a script's chain; ``result`` is what a compiled function returns."""
 
-    name = "py.script_end"
+    name = "python.script_end"
     token = operand_def(TokenType)
     result = opt_operand_def()
 
@@ -74,7 +74,7 @@ class BindOp(IRDLOperation):
     namespace for opaque code and debugging.
     """
 
-    name = "py.bind"
+    name = "python.bind"
     token = operand_def(TokenType)
     values = var_operand_def()
     names = prop_def(ArrayAttr[StringAttr])
@@ -92,7 +92,7 @@ class ExecOp(IRDLOperation):
     tracebacks point at the script itself. Effects are unknown.
     """
 
-    name = "py.exec"
+    name = "python.exec"
     token = operand_def(TokenType)
     inputs = var_operand_def()
     source = prop_def(StringAttr)
@@ -106,7 +106,7 @@ class ExecOp(IRDLOperation):
 class ArgOp(IRDLOperation):
     """The value of a compiled function's parameter or free global, per call."""
 
-    name = "py.arg"
+    name = "python.arg"
     arg = prop_def(StringAttr)
     result = result_def()  # typed by what the compiled version was specialized for
     # No effect trait: its value differs per call, so it is never merged.
@@ -116,7 +116,7 @@ class ArgOp(IRDLOperation):
 class PrintOp(IRDLOperation):
     """``print(*args, **kwargs)``."""
 
-    name = "py.print"
+    name = "python.print"
     token = operand_def(TokenType)
     args = var_operand_def()
     kwnames = prop_def(ArrayAttr[StringAttr])
@@ -128,7 +128,7 @@ class PrintOp(IRDLOperation):
 class ImportOp(IRDLOperation):
     """``import module`` (``attr`` empty) or ``from module import attr``."""
 
-    name = "py.import"
+    name = "python.import"
     module = prop_def(StringAttr)
     attr = prop_def(StringAttr)
     result = result_def(ObjectType)
@@ -143,7 +143,7 @@ class ConstantOp(IRDLOperation):
     keeps ``1``, ``1.0`` and ``True`` distinct, and lists distinct from tuples.
     """
 
-    name = "py.constant"
+    name = "python.constant"
     value = prop_def()
     result = result_def(ObjectType)
     traits = traits_def(Pure())
@@ -153,7 +153,7 @@ class ConstantOp(IRDLOperation):
 class CallOp(IRDLOperation):
     """A call of a library function known to be pure, by qualified name."""
 
-    name = "py.call"
+    name = "python.call"
     args = var_operand_def()
     callee = prop_def(StringAttr)
     kwnames = prop_def(ArrayAttr[StringAttr])
@@ -165,7 +165,7 @@ class CallOp(IRDLOperation):
 class CallMethodOp(IRDLOperation):
     """``receiver.method(*args)``, for methods known to be pure on its type."""
 
-    name = "py.call_method"
+    name = "python.call_method"
     receiver = operand_def()
     args = var_operand_def()
     method = prop_def(StringAttr)
@@ -176,7 +176,7 @@ class CallMethodOp(IRDLOperation):
 
 @irdl_op_definition
 class GetAttrOp(IRDLOperation):
-    name = "py.getattr"
+    name = "python.getattr"
     obj = operand_def()
     attr = prop_def(StringAttr)
     result = result_def()
@@ -185,7 +185,7 @@ class GetAttrOp(IRDLOperation):
 
 @irdl_op_definition
 class GetItemOp(IRDLOperation):
-    name = "py.getitem"
+    name = "python.getitem"
     obj = operand_def()
     key = operand_def()
     result = result_def()
@@ -196,7 +196,7 @@ class GetItemOp(IRDLOperation):
 class BinaryOp(IRDLOperation):
     """A Python binary or comparison operator (``add``, ``lt``, ...)."""
 
-    name = "py.binary"
+    name = "python.binary"
     lhs = operand_def()
     rhs = operand_def()
     op = prop_def(StringAttr)
@@ -206,7 +206,7 @@ class BinaryOp(IRDLOperation):
 
 @irdl_op_definition
 class UnaryOp(IRDLOperation):
-    name = "py.unary"
+    name = "python.unary"
     operand = operand_def()
     op = prop_def(StringAttr)
     result = result_def()
@@ -217,7 +217,7 @@ class UnaryOp(IRDLOperation):
 class BuildOp(IRDLOperation):
     """Builds a ``list``, ``tuple`` or ``dict`` (``keys`` then ``values``)."""
 
-    name = "py.build"
+    name = "python.build"
     elements = var_operand_def()
     kind = prop_def(StringAttr)
     result = result_def(ObjectType)
@@ -232,7 +232,7 @@ class FormatOp(IRDLOperation):
     ``""``, ``"r"``, ``"s"`` or ``"a"`` and ``specs`` the format spec per value.
     """
 
-    name = "py.format"
+    name = "python.format"
     values = var_operand_def()
     pieces = prop_def(ArrayAttr[StringAttr])
     conversions = prop_def(ArrayAttr[StringAttr])
@@ -242,7 +242,7 @@ class FormatOp(IRDLOperation):
 
 
 Python = Dialect(
-    "py",
+    "python",
     [
         ScriptBeginOp,
         ScriptEndOp,

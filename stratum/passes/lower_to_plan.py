@@ -15,7 +15,7 @@ from xdsl.dialects.builtin import ArrayAttr, FloatAttr, IntAttr, ModuleOp, Strin
 from xdsl.ir import Block, Operation, Region
 from xdsl.passes import ModulePass
 
-from stratum.backends.registry import available
+from stratum.backends.registry import available, backend
 from stratum.ir import dataframe as df
 from stratum.ir import ml
 from stratum.ir import plan
@@ -32,7 +32,7 @@ _SPEEDUP = {"numba": 4.0, "rust": 3.0, "reference": 1.0}
 
 def choose_backend(op: Operation) -> str:
     preferred = _PREFERRED.get(type(op))
-    if preferred is not None and available(preferred):
+    if preferred is not None and available(preferred) and backend(preferred).supports(op):
         return preferred
     return "reference"
 

@@ -12,6 +12,7 @@ reaches them, so a file changed between scripts is read again.
 from __future__ import annotations
 
 import builtins
+import collections
 import copy
 import itertools
 import os
@@ -87,7 +88,7 @@ class Executor:
         self._vids = itertools.count()
         self._runs: dict[SSAValue, ScriptRun] = {}
         self._code_cache: dict[tuple[str, str, int], types.CodeType] = {}
-        self.stats = {"ops_executed": 0, "memo_hits": 0}
+        self.stats: dict[str, Any] = {"ops_executed": 0, "memo_hits": 0, "backends": collections.Counter()}
 
     # -- driving ------------------------------------------------------------
 
@@ -241,7 +242,8 @@ class Executor:
         self.stats["ops_executed"] += 1
         args = [s.obj for s in operands]
         try:
-            objects = _execute(op, backend_name, args)
+            objects, used = _execute(op, backend_name, args)
+            self.stats["backends"][used] += 1
             outcome: tuple[_Slot, ...] | _Failure = tuple(_Slot(o, next(self._vids)) for o in objects)
         except Exception as exc:
             outcome = _Failure(exc)
@@ -255,17 +257,19 @@ class Executor:
         raise_at(exc, loc.filename.data, loc.line.data, loc.column.data - 1)
 
 
-def _execute(op: Operation, backend_name: str, args: list[Any]) -> tuple[Any, ...]:
+def _execute(op: Operation, backend_name: str, args: list[Any]) -> tuple[tuple[Any, ...], str]:
+    """The op's results, and the name of the backend that computed them."""
     if backend_name != "reference" and available(backend_name):
         chosen = backend(backend_name)
         if chosen.supports(op):
             try:
-                return chosen.execute(op, args)
+                return chosen.execute(op, args), backend_name
             except Exception:
-                # A kernel never decides the outcome: on any surprise the
-                # reference implementation runs, and its behaviour is the answer.
+                # A kernel never decides the outcome: when it declines, or on
+                # any surprise, the reference implementation runs, and its
+                # behaviour (result or exception) is the answer.
                 pass
-    return reference.execute(op, args)
+    return reference.execute(op, args), "reference"
 
 
 def _unwrap(op: Operation) -> tuple[Operation, str]:

@@ -32,7 +32,7 @@ def test_compiled_function_returns_what_python_returns() -> None:
 
 def test_compiled_function_exposes_ir() -> None:
     assert add_features.not_compiled is None
-    assert '"py.arg"() <{arg = "frame"}>' in add_features.ir
+    assert '"python.arg"() <{arg = "frame"}>' in add_features.ir
     add_features(pd.DataFrame({"a": [1.0], "b": [2.0]}), 1)
     # The version specialized to a frame argument lowers the column arithmetic natively.
     plan = add_features.explain()

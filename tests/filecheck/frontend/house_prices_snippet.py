@@ -2,22 +2,22 @@
 import numpy as np
 import pandas as pd
 
-# CHECK: "py.script_begin"() <{script = "{{.*}}house_prices_snippet.py", index = #builtin.int<0>}>
-# CHECK: %[[PD:.*]] = "py.import"() <{module = "pandas", attr = ""}>
+# CHECK: "python.script_begin"() <{script = "{{.*}}house_prices_snippet.py", index = #builtin.int<0>}>
+# CHECK: %[[PD:.*]] = "python.import"() <{module = "pandas", attr = ""}>
 train = pd.read_csv("../../../examples/house_prices/input/train.csv")
 # CHECK: %[[TRAIN:.*]] = "df.read_csv"() <{path = "../../../examples/house_prices/input/train.csv", kwnames = [], fingerprint = "{{[0-9a-f]+}}"}> : () -> !df.frame<"Id": "int64", "MSSubClass": "int64",
 # CHECK-SAME: "SalePrice": "int64">
-# CHECK: "py.bind"(%{{.*}}, %[[TRAIN]]) <{names = ["train"]}>
+# CHECK: "python.bind"(%{{.*}}, %[[TRAIN]]) <{names = ["train"]}>
 train["TotalSF"] = train["TotalBsmtSF"] + train["1stFlrSF"]
 # CHECK: %[[A:.*]] = "df.column"(%[[TRAIN]]) <{column = "TotalBsmtSF"}> : ({{.*}}) -> !df.column<"int64">
 # CHECK: %[[B:.*]] = "df.column"(%[[TRAIN]]) <{column = "1stFlrSF"}>
 # CHECK: %[[SUM:.*]] = "df.elementwise"(%[[A]], %[[B]]) <{fn = "add"}> : (!df.column<"int64">, !df.column<"int64">) -> !df.column<"int64">
 # CHECK: %[[NEW:.*]] = "df.assign_column"(%[[TRAIN]], %[[SUM]]) <{column = "TotalSF"}>
 # CHECK-SAME: "TotalSF": "int64">
-# CHECK: "py.bind"(%{{.*}}, %[[NEW]]) <{names = ["train"]}>
+# CHECK: "python.bind"(%{{.*}}, %[[NEW]]) <{names = ["train"]}>
 print(train.shape)
-# CHECK: %[[SHAPE:.*]] = "py.getattr"(%[[NEW]]) <{attr = "shape"}>
-# CHECK: "py.print"(%{{.*}}, %[[SHAPE]]) <{kwnames = []}>
+# CHECK: %[[SHAPE:.*]] = "python.getattr"(%[[NEW]]) <{attr = "shape"}>
+# CHECK: "python.print"(%{{.*}}, %[[SHAPE]]) <{kwnames = []}>
 train.info()
-# CHECK: "py.exec"(%{{.*}}, %[[NEW]]) <{source = "train.info()", names_in = ["train"], names_out = ["train"]}>
-# CHECK-SAME: loc("{{.*}}house_prices_snippet.py":24:1)
+# CHECK: "python.exec"(%{{.*}}, %[[NEW]]) <{source = "train.info()", names_in = ["train"], names_out = ["train"]}>
+# CHECK-SAME: loc("{{.*}}house_prices_snippet.py":21:1)

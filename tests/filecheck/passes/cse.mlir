@@ -3,25 +3,25 @@
 // estimators with other hyperparameters never do.
 
 builtin.module {
-  %t0 = "py.script_begin"() <{script = "a.py", index = #builtin.int<0>}> : () -> !py.token
+  %t0 = "python.script_begin"() <{script = "a.py", index = #builtin.int<0>}> : () -> !python.token
   %f = "df.read_csv"() <{path = "x.csv", kwnames = [], fingerprint = "00ff"}> : () -> !df.frame<?>
   %ab = "df.select"(%f) <{columns = ["a", "b"]}> : (!df.frame<?>) -> !df.frame<?>
   %ab2 = "df.select"(%f) <{columns = ["a", "b"]}> : (!df.frame<?>) -> !df.frame<?>
   %ba = "df.select"(%f) <{columns = ["b", "a"]}> : (!df.frame<?>) -> !df.frame<?>
-  %one = "py.constant"() <{value = 1.000000e+00 : f64}> : () -> !py.object
-  %one_int = "py.constant"() <{value = 1 : i64}> : () -> !py.object
-  %r1 = "ml.estimator"(%one) <{class = "sklearn.linear_model.Ridge", kwnames = ["alpha"]}> : (!py.object) -> !ml.estimator
-  %r2 = "ml.estimator"(%one_int) <{class = "sklearn.linear_model.Ridge", kwnames = ["alpha"]}> : (!py.object) -> !ml.estimator
-  %t1 = "py.print"(%t0, %ab) <{kwnames = []}> : (!py.token, !df.frame<?>) -> !py.token
-  %t2 = "py.print"(%t1, %ab2) <{kwnames = []}> : (!py.token, !df.frame<?>) -> !py.token
-  %t3 = "py.bind"(%t2, %ba, %r1, %r2) <{names = ["ba", "r1", "r2"]}> : (!py.token, !df.frame<?>, !ml.estimator, !ml.estimator) -> !py.token
-  "py.script_end"(%t3) : (!py.token) -> ()
+  %one = "python.constant"() <{value = 1.000000e+00 : f64}> : () -> !python.object
+  %one_int = "python.constant"() <{value = 1 : i64}> : () -> !python.object
+  %r1 = "ml.estimator"(%one) <{class = "sklearn.linear_model.Ridge", kwnames = ["alpha"]}> : (!python.object) -> !ml.estimator
+  %r2 = "ml.estimator"(%one_int) <{class = "sklearn.linear_model.Ridge", kwnames = ["alpha"]}> : (!python.object) -> !ml.estimator
+  %t1 = "python.print"(%t0, %ab) <{kwnames = []}> : (!python.token, !df.frame<?>) -> !python.token
+  %t2 = "python.print"(%t1, %ab2) <{kwnames = []}> : (!python.token, !df.frame<?>) -> !python.token
+  %t3 = "python.bind"(%t2, %ba, %r1, %r2) <{names = ["ba", "r1", "r2"]}> : (!python.token, !df.frame<?>, !ml.estimator, !ml.estimator) -> !python.token
+  "python.script_end"(%t3) : (!python.token) -> ()
 }
 
 // CHECK:      %[[AB:.*]] = "df.select"(%{{.*}}) <{columns = ["a", "b"]}>
 // CHECK-NEXT: %[[BA:.*]] = "df.select"(%{{.*}}) <{columns = ["b", "a"]}>
 // CHECK:      %[[R1:.*]] = "ml.estimator"
 // CHECK-NEXT: %[[R2:.*]] = "ml.estimator"
-// CHECK:      "py.print"(%{{.*}}, %[[AB]])
-// CHECK-NEXT: "py.print"(%{{.*}}, %[[AB]])
-// CHECK-NEXT: "py.bind"(%{{.*}}, %[[BA]], %[[R1]], %[[R2]])
+// CHECK:      "python.print"(%{{.*}}, %[[AB]])
+// CHECK-NEXT: "python.print"(%{{.*}}, %[[AB]])
+// CHECK-NEXT: "python.bind"(%{{.*}}, %[[BA]], %[[R1]], %[[R2]])

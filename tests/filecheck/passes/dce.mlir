@@ -2,17 +2,17 @@
 // Unused pure ops go; effects (prints, opaque code, reads bound by a statement) stay.
 
 builtin.module {
-  %t0 = "py.script_begin"() <{script = "a.py", index = #builtin.int<0>}> : () -> !py.token
-  %unused = "py.constant"() <{value = "dead"}> : () -> !py.object
+  %t0 = "python.script_begin"() <{script = "a.py", index = #builtin.int<0>}> : () -> !python.token
+  %unused = "python.constant"() <{value = "dead"}> : () -> !python.object
   %f = "df.read_csv"() <{path = "x.csv", kwnames = [], fingerprint = "00ff"}> : () -> !df.frame<?>
   %dead_col = "df.column"(%f) <{column = "a"}> : (!df.frame<?>) -> !df.column<?>
-  %t1 = "py.bind"(%t0, %f) <{names = ["f"]}> : (!py.token, !df.frame<?>) -> !py.token
-  %t2 = "py.exec"(%t1) <{source = "x = 1", names_in = [], names_out = []}> : (!py.token) -> !py.token
-  "py.script_end"(%t2) : (!py.token) -> ()
+  %t1 = "python.bind"(%t0, %f) <{names = ["f"]}> : (!python.token, !df.frame<?>) -> !python.token
+  %t2 = "python.exec"(%t1) <{source = "x = 1", names_in = [], names_out = []}> : (!python.token) -> !python.token
+  "python.script_end"(%t2) : (!python.token) -> ()
 }
 
 // CHECK-NOT:  "dead"
 // CHECK-NOT:  "df.column"
 // CHECK:      "df.read_csv"
-// CHECK-NEXT: "py.bind"
-// CHECK-NEXT: "py.exec"
+// CHECK-NEXT: "python.bind"
+// CHECK-NEXT: "python.exec"
