@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import NoReturn
 
@@ -52,7 +53,13 @@ def main(argv: list[str] | None = None) -> int:
         batch = compile_scripts(scripts)
     except ScriptSyntaxError as wrapped:
         e = wrapped.error
-        sys.stderr.write(f"{e.filename}:{e.lineno}:{e.offset or 0}: {type(e).__name__}: {e.msg}\n")
+        if args.run:
+            # Exactly what `python SCRIPT.py` prints: the file (absolute, as
+            # python names the main script), the line, a caret, the message.
+            e.filename = os.path.abspath(e.filename or "")
+            sys.stderr.write("".join(traceback.format_exception_only(e)))
+        else:
+            sys.stderr.write(f"{e.filename}:{e.lineno}:{e.offset or 0}: {type(e).__name__}: {e.msg}\n")
         return 1
     ops_total = count_ops(batch.module)
     ops_opaque = sum(isinstance(op, py.ExecOp) for op in batch.module.walk())

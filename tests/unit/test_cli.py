@@ -73,10 +73,14 @@ def test_failures_match_python(tmp_path: Path, name: str) -> None:
 def test_syntax_error_is_reported_like_python(tmp_path: Path) -> None:
     script = tmp_path / "broken.py"
     script.write_text("x = 1\ny = (2,\nprint(x)\n")
-    proc = subprocess.run([sys.executable, "-m", "stratum.cli", "--run", str(script)], capture_output=True, text=True)
-    assert proc.returncode == 1
-    assert proc.stderr.strip().splitlines() == [f"{script}:2:5: SyntaxError: '(' was never closed"]
-    assert proc.stdout == ""
+    plain = subprocess.run([sys.executable, "broken.py"], capture_output=True, text=True, cwd=tmp_path)
+    ran = subprocess.run([sys.executable, "-m", "stratum.cli", "--run", "broken.py"], capture_output=True, text=True, cwd=tmp_path)
+    assert (ran.returncode, ran.stdout, ran.stderr) == (plain.returncode, plain.stdout, plain.stderr) == (1, "", ran.stderr)
+    assert f'File "{script}", line 2' in ran.stderr
+    # Compiling only: one compiler-style line naming file, line and column.
+    compiled = subprocess.run([sys.executable, "-m", "stratum.cli", str(script)], capture_output=True, text=True)
+    assert compiled.returncode == 1
+    assert compiled.stderr.strip().splitlines() == [f"{script}:2:5: SyntaxError: '(' was never closed"]
 
 
 @pytest.mark.parametrize(
