@@ -102,6 +102,26 @@ where
     }
 }
 
+/// Renumbers a factorization by the sorted order of its keys, keeping full
+/// int64 codes (the layout groupby and one-hot encoding index with): keys
+/// and first positions come back sorted, codes point into them.
+pub fn sort_factorized<K, C>(f: Factorized<K>, cmp: C) -> Factorized<K>
+where
+    K: Copy + Sync,
+    C: Fn(&K, &K) -> Ordering + Sync,
+{
+    let (order, rank) = sort_ranks(f.keys.len(), |a, b| cmp(&f.keys[a], &f.keys[b]));
+    let keys = order.iter().map(|&c| f.keys[c]).collect();
+    let first = order.iter().map(|&c| f.first[c]).collect();
+    let mut codes = f.codes;
+    codes
+        .par_iter_mut()
+        .with_min_len(MIN_PAR_LEN)
+        .filter(|c| **c != MISSING)
+        .for_each(|c| *c = rank[*c as usize]);
+    Factorized { codes, keys, first }
+}
+
 /// Categorizes `values` (`key` gives `None` for missing ones) in two passes
 /// without an intermediate code buffer: collect the distinct keys into a
 /// dictionary made by `new_dict`, sort them with `cmp`, then give every value
@@ -180,6 +200,17 @@ pub fn category_codes_str<'a>(values: &[Option<&'a str>]) -> Categorized<&'a str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sort_factorized_renumbers_by_key_order() {
+        let f = crate::factorize::factorize_i64(&[30, -2, 30, 7]);
+        let s = sort_factorized(f, Ord::cmp);
+        assert_eq!(s.codes, vec![2, 0, 2, 1]);
+        assert_eq!(s.keys, vec![-2, 7, 30]);
+        assert_eq!(s.first, vec![1, 3, 0]);
+        let f = crate::factorize::factorize_f64(&[f64::NAN, 1.0]);
+        assert_eq!(sort_factorized(f, Ord::cmp).codes, vec![-1, 0]);
+    }
 
     #[test]
     fn ints_sorted_with_int8_codes() {

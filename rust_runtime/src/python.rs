@@ -4,13 +4,17 @@
 
 use std::borrow::Cow;
 
+use numpy::ndarray::Array2;
 use numpy::{Element, IntoPyArray, PyArray1, PyReadonlyArray1};
-use pyo3::exceptions::{PyIndexError, PyTypeError};
+use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyFloat, PyList, PyString};
 
+use crate::arrow::{Offset, StrChunk};
 use crate::category_codes::{self, Categorized, Codes};
 use crate::factorize::{self, Factorized};
+use crate::groupby::{self, AggFn, Column};
+use crate::{onehot, value_counts};
 
 /// A NumPy array of dtype object.
 type ObjectArray<'py> = Bound<'py, PyArray1<Py<PyAny>>>;
@@ -172,6 +176,139 @@ impl StrKeys {
     }
 }
 
+/// `(codes, first positions)` of a factorization, renumbered by sorted key
+/// order when `sort`: what groupby (sorted groups), one-hot encoding
+/// (sorted categories) and value_counts (first appearance) index with.
+fn group_codes<K, C>(f: Factorized<K>, sort: bool, cmp: C) -> (Vec<i64>, Vec<i64>)
+where
+    K: Copy + Sync,
+    C: Fn(&K, &K) -> std::cmp::Ordering + Sync,
+{
+    let f = if sort {
+        category_codes::sort_factorized(f, cmp)
+    } else {
+        f
+    };
+    (f.codes, f.first.into_iter().map(|i| i as i64).collect())
+}
+
+type CodesAndFirst<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
+
+fn codes_and_first(py: Python<'_>, (codes, first): (Vec<i64>, Vec<i64>)) -> CodesAndFirst<'_> {
+    (codes.into_pyarray(py), first.into_pyarray(py))
+}
+
+fn float_order(a: &u64, b: &u64) -> std::cmp::Ordering {
+    // Keys are float_key bit patterns: never NaN, zeros share key 0.
+    f64::from_bits(*a).total_cmp(&f64::from_bits(*b))
+}
+
+/// An Arrow offsets buffer of `string` (int32) or `large_string` (int64).
+enum Offsets<'py> {
+    I32(PyReadonlyArray1<'py, i32>),
+    I64(PyReadonlyArray1<'py, i64>),
+}
+
+/// One Arrow string chunk as passed from Python: its buffers as 1-D NumPy
+/// arrays (views of the Arrow buffers), its offset and length.
+struct ArrowChunk<'py> {
+    offsets: Offsets<'py>,
+    data: PyReadonlyArray1<'py, u8>,
+    validity: Option<PyReadonlyArray1<'py, u8>>,
+    offset: usize,
+    len: usize,
+}
+
+impl<'py> ArrowChunk<'py> {
+    fn extract(item: &Bound<'py, PyAny>) -> PyResult<Self> {
+        let (offsets, data, validity, offset, len): (
+            Bound<'py, PyAny>,
+            PyReadonlyArray1<'py, u8>,
+            Option<PyReadonlyArray1<'py, u8>>,
+            usize,
+            usize,
+        ) = item.extract().map_err(|err| {
+            PyTypeError::new_err(format!(
+                "expected (offsets, data, validity, offset, length) per chunk: {err}"
+            ))
+        })?;
+        let offsets = match offsets.extract::<PyReadonlyArray1<'py, i64>>() {
+            Ok(o) => Offsets::I64(o),
+            Err(_) => Offsets::I32(offsets.extract().map_err(|err| {
+                PyTypeError::new_err(format!("offsets must be int32 or int64: {err}"))
+            })?),
+        };
+        Ok(ArrowChunk {
+            offsets,
+            data,
+            validity,
+            offset,
+            len,
+        })
+    }
+}
+
+fn slice_of<'a, T: Element>(array: &'a PyReadonlyArray1<'_, T>) -> PyResult<&'a [T]> {
+    array
+        .as_slice()
+        .map_err(|_| PyValueError::new_err("Arrow buffers must be contiguous"))
+}
+
+/// Every row of the chunks, as bytes (None when null).
+fn arrow_keys<'a>(chunks: &'a [ArrowChunk<'_>]) -> PyResult<Vec<Option<&'a [u8]>>> {
+    fn push<'a, O: Offset>(
+        offsets: &'a [O],
+        c: &'a ArrowChunk<'_>,
+        out: &mut Vec<Option<&'a [u8]>>,
+    ) -> PyResult<()> {
+        let chunk = StrChunk {
+            offsets,
+            data: slice_of(&c.data)?,
+            validity: c.validity.as_ref().map(slice_of).transpose()?,
+            offset: c.offset,
+            len: c.len,
+        };
+        chunk.push_keys(out).map_err(PyValueError::new_err)
+    }
+    let mut keys = Vec::with_capacity(chunks.iter().map(|c| c.len).sum());
+    for c in chunks {
+        match &c.offsets {
+            Offsets::I32(o) => push(slice_of(o)?, c, &mut keys)?,
+            Offsets::I64(o) => push(slice_of(o)?, c, &mut keys)?,
+        }
+    }
+    Ok(keys)
+}
+
+fn column_to_array(py: Python<'_>, column: Column) -> Bound<'_, PyAny> {
+    match column {
+        Column::F64(v) => v.into_pyarray(py).into_any(),
+        Column::I64(v) => v.into_pyarray(py).into_any(),
+    }
+}
+
+/// A float64 or int64 NumPy array.
+enum Numbers<'py> {
+    F64(PyReadonlyArray1<'py, f64>),
+    I64(PyReadonlyArray1<'py, i64>),
+}
+
+impl<'py> Numbers<'py> {
+    fn extract(values: &Bound<'py, PyAny>) -> PyResult<Self> {
+        if let Ok(v) = values.extract() {
+            return Ok(Numbers::F64(v));
+        }
+        values
+            .extract()
+            .map(Numbers::I64)
+            .map_err(|_| PyTypeError::new_err("expected a 1-D float64 or int64 NumPy array"))
+    }
+}
+
+fn value_error(message: String) -> PyErr {
+    PyValueError::new_err(message)
+}
+
 /// Rust kernels of the Stratum runtime.
 #[pymodule]
 pub mod _rt {
@@ -256,5 +393,168 @@ pub mod _rt {
             codes_to_array(py, c.codes),
             source.objects_at(py, &c.first)?,
         ))
+    }
+    /// `(codes, first)` of an int64 array: int64 codes into its distinct
+    /// values (sorted when `sort`, else in first-appearance order) and each
+    /// distinct value's first position.
+    #[pyfunction]
+    fn group_codes_int64<'py>(
+        py: Python<'py>,
+        values: PyReadonlyArray1<'py, i64>,
+        sort: bool,
+    ) -> CodesAndFirst<'py> {
+        let values = contiguous(&values);
+        let r = py.detach(|| group_codes(factorize::factorize_i64(&values), sort, Ord::cmp));
+        codes_and_first(py, r)
+    }
+
+    /// [`group_codes_int64`] for float64: NaN is missing (-1), -0.0 and 0.0
+    /// are one value.
+    #[pyfunction]
+    fn group_codes_float64<'py>(
+        py: Python<'py>,
+        values: PyReadonlyArray1<'py, f64>,
+        sort: bool,
+    ) -> CodesAndFirst<'py> {
+        let values = contiguous(&values);
+        let r = py.detach(|| group_codes(factorize::factorize_f64(&values), sort, float_order));
+        codes_and_first(py, r)
+    }
+
+    /// [`group_codes_int64`] for a list or object array of str (None and NaN
+    /// missing); sorted by code point.
+    #[pyfunction]
+    fn group_codes_str<'py>(
+        py: Python<'py>,
+        values: &Bound<'py, PyAny>,
+        sort: bool,
+    ) -> PyResult<CodesAndFirst<'py>> {
+        let source = Source::new(values)?;
+        let keys = StrKeys::read(py, &source)?;
+        let r = py.detach(|| group_codes(keys.factorize(), sort, Ord::cmp));
+        Ok(codes_and_first(py, r))
+    }
+
+    /// [`group_codes_int64`] for an Arrow string array given as a list of
+    /// chunks `(offsets, data, validity or None, offset, length)`, read in
+    /// place: no Python object per row.
+    #[pyfunction]
+    fn group_codes_arrow_str<'py>(
+        py: Python<'py>,
+        chunks: Vec<Bound<'py, PyAny>>,
+        sort: bool,
+    ) -> PyResult<CodesAndFirst<'py>> {
+        let chunks = chunks
+            .iter()
+            .map(ArrowChunk::extract)
+            .collect::<PyResult<Vec<_>>>()?;
+        let keys = arrow_keys(&chunks)?;
+        let r = py.detach(|| group_codes(factorize::factorize_by(&keys, |k| *k), sort, Ord::cmp));
+        Ok(codes_and_first(py, r))
+    }
+
+    /// `fn` ("sum", "mean", "count", "min", "max", "std", "median", "size")
+    /// of each group of `values` (float64 or int64), for group codes in
+    /// `-1..n_groups`; see `groupby.rs` for the exact arithmetic.
+    #[pyfunction]
+    fn groupby_agg<'py>(
+        py: Python<'py>,
+        codes: PyReadonlyArray1<'py, i64>,
+        n_groups: usize,
+        values: &Bound<'py, PyAny>,
+        r#fn: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let f = AggFn::parse(r#fn)
+            .ok_or_else(|| PyValueError::new_err(format!("unsupported aggregation {fn:?}")))?;
+        let codes = contiguous(&codes);
+        let column = match Numbers::extract(values)? {
+            Numbers::F64(v) => {
+                let v = contiguous(&v);
+                py.detach(|| groupby::aggregate_f64(&codes, n_groups, &v, f))
+            }
+            Numbers::I64(v) => {
+                let v = contiguous(&v);
+                py.detach(|| groupby::aggregate_i64(&codes, n_groups, &v, f))
+            }
+        }
+        .map_err(value_error)?;
+        Ok(column_to_array(py, column))
+    }
+
+    /// Each row's group result (`transform`): NaN for rows without a group,
+    /// which makes an int64 result float64 when there are any.
+    #[pyfunction]
+    fn groupby_broadcast<'py>(
+        py: Python<'py>,
+        codes: PyReadonlyArray1<'py, i64>,
+        per_group: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let codes = contiguous(&codes);
+        let per_group = match Numbers::extract(per_group)? {
+            Numbers::F64(v) => Column::F64(contiguous(&v).into_owned()),
+            Numbers::I64(v) => Column::I64(contiguous(&v).into_owned()),
+        };
+        let column = py
+            .detach(|| groupby::broadcast(&codes, &per_group))
+            .map_err(value_error)?;
+        Ok(column_to_array(py, column))
+    }
+
+    /// `(order, counts)`: the groups of first-appearance `codes` by
+    /// descending count (ties in first-appearance order), with their counts.
+    #[pyfunction]
+    fn value_counts_codes<'py>(
+        py: Python<'py>,
+        codes: PyReadonlyArray1<'py, i64>,
+        n_groups: usize,
+    ) -> PyResult<CodesAndFirst<'py>> {
+        let codes = contiguous(&codes);
+        let (order, counts) = py
+            .detach(|| value_counts::value_counts(&codes, n_groups))
+            .map_err(value_error)?;
+        let order = order.into_iter().map(|g| g as i64).collect::<Vec<_>>();
+        Ok((order.into_pyarray(py), counts.into_pyarray(py)))
+    }
+
+    /// The `(n_columns, len(codes))` one-hot matrix of `codes` (-1: no one)
+    /// in NumPy dtype `dtype` ("bool", "int8", ..., "float64"); its
+    /// transpose is the column-major matrix `pd.get_dummies` builds.
+    #[pyfunction]
+    fn onehot_matrix<'py>(
+        py: Python<'py>,
+        codes: PyReadonlyArray1<'py, i64>,
+        n_columns: usize,
+        dtype: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let codes = contiguous(&codes);
+        let n = codes.len();
+        macro_rules! build {
+            ($t:ty, $zero:expr, $one:expr) => {{
+                let m = py
+                    .detach(|| onehot::onehot::<$t>(&codes, n_columns, $zero, $one))
+                    .map_err(value_error)?;
+                let m = Array2::from_shape_vec((n_columns, n), m)
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                m.into_pyarray(py).into_any()
+            }};
+        }
+        Ok(match dtype {
+            "bool" => build!(bool, false, true),
+            "int8" => build!(i8, 0, 1),
+            "uint8" => build!(u8, 0, 1),
+            "int16" => build!(i16, 0, 1),
+            "uint16" => build!(u16, 0, 1),
+            "int32" => build!(i32, 0, 1),
+            "uint32" => build!(u32, 0, 1),
+            "int64" => build!(i64, 0, 1),
+            "uint64" => build!(u64, 0, 1),
+            "float32" => build!(f32, 0.0, 1.0),
+            "float64" => build!(f64, 0.0, 1.0),
+            other => {
+                return Err(PyTypeError::new_err(format!(
+                    "unsupported one-hot dtype {other:?}"
+                )))
+            }
+        })
     }
 }
