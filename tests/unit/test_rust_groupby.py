@@ -111,7 +111,7 @@ def test_kahan_order_is_bitwise_pandas():
 
 
 @needs_rt
-def test_large_input_takes_the_parallel_path(no_fallback):
+def test_large_input_matches_pandas(no_fallback):
     rng = np.random.default_rng(0)
     n = 300_000
     values = rng.normal(size=n) * 1e3
