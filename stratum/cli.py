@@ -29,6 +29,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass, to stderr")
     parser.add_argument("--stats-json", metavar="PATH", help="write compilation statistics as JSON")
     parser.add_argument("--run", action="store_true", help="execute the batch after compiling it")
+    batch = parser.add_argument_group("running a batch (with --run --results)")
+    batch.add_argument("--results", metavar="DIR", help="run each script in its own process and directory DIR/<script-id>/; write DIR/summary.json")
+    batch.add_argument("--workdir", metavar="BASE", help="the directory whose entries every script sees in its own directory (default: the current one)")
+    batch.add_argument("--timeout", type=float, metavar="S", help="interrupt a script after S seconds (SIGINT, then SIGKILL)")
+    batch.add_argument("--jobs", "-j", type=int, metavar="N", help="scripts run at once (default: the number of cores)")
+    batch.add_argument("--cache-dir", metavar="DIR", help="persistent value cache (default: ~/.cache/stratum/values)")
+    batch.add_argument("--no-cache", action="store_true", help="keep no values across runs (shared work is still computed once)")
+    batch.add_argument("--cache-size", default="4G", metavar="SIZE", help="cap of the value cache; least recently used entries go first (default: 4G)")
+    batch.add_argument("--report", metavar="PATH", help="write a self-contained HTML report of the batch run")
     return parser
 
 
@@ -39,6 +48,17 @@ def _fail(message: str, status: int = 2) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    batch_only = [f for f in ("workdir", "timeout", "jobs", "report") if getattr(args, f) is not None]
+    if batch_only and not args.results:
+        _fail(f"--{batch_only[0]} needs --run --results DIR")
+    if args.results and not args.run:
+        _fail("--results needs --run")
+    if args.jobs is not None and args.jobs < 1:
+        _fail("--jobs must be at least 1")
+    if args.timeout is not None and args.timeout <= 0:
+        _fail("--timeout must be positive")
+    if args.workdir is not None and not os.path.isdir(args.workdir):
+        _fail(f"--workdir {args.workdir!r} is not a directory")
     from stratum.driver import UnknownPass, count_ops, optimize_and_lower
     from stratum.frontend import Script, ScriptSyntaxError, compile_scripts
     from stratum.ir import python as py
@@ -86,23 +106,106 @@ def main(argv: list[str] | None = None) -> int:
                 for sc, st in zip(scripts, batch.stats)
             ],
         }
-    status = _run(batch.module, [s.path for s in scripts], stats) if args.run else 0
+    if args.run and args.results:
+        status = _run_batch(batch.module, [s.path for s in scripts], args, stats)
+    elif args.run:
+        status = _run(batch.module, [s.path for s in scripts], stats, _cache(args) if args.cache_dir else None)
+    else:
+        status = 0
     if args.stats_json:
         Path(args.stats_json).write_text(json.dumps(stats, indent=2) + "\n")
     return status
 
 
-def _run(module: object, paths: list[str], stats: dict[str, object]) -> int:
+def _cache(args: argparse.Namespace, *, scratch: str | None = None) -> object:
+    """The value cache the flags ask for; with --no-cache, a private one that lives for this run."""
+    from stratum.cache_dir import UnsafeCacheDir, private_dir
+    from stratum.runtime.cache import ValueCache, parse_size
+
+    try:
+        max_bytes = parse_size(args.cache_size)
+    except ValueError:
+        _fail(f"--cache-size {args.cache_size!r} is not a size (like 500M or 4G)")
+    try:
+        if scratch is not None:
+            return ValueCache(Path(scratch), max_bytes=max_bytes)
+        root = Path(args.cache_dir) if args.cache_dir else private_dir("values")
+        return ValueCache(root, max_bytes=max_bytes)
+    except UnsafeCacheDir as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(f"cannot use cache directory {args.cache_dir!r}: {error.strerror or error}")
+
+
+def _preload(module: object) -> None:
+    """Imports the heavy libraries the scripts import, once, before workers fork."""
+    import importlib
+
+    from stratum.ir import python as py
+
+    names = {"numpy", "pandas", "sklearn"}
+    for op in module.walk():  # type: ignore[attr-defined]
+        if isinstance(op, py.ImportOp):
+            names.add(op.module.data)
+    for name in sorted(names):
+        if name.split(".")[0] in {"numpy", "pandas", "sklearn", "scipy", "lightgbm", "xgboost"}:
+            try:
+                importlib.import_module(name)
+            except Exception:
+                pass  # the script reports it itself, at its own line
+
+
+def _run_batch(module: object, paths: list[str], args: argparse.Namespace, stats: dict[str, object]) -> int:
+    import tempfile
+
+    from stratum.runtime.batch import BatchOptions, print_table, run_batch
+
+    scratch = None if not args.no_cache else tempfile.mkdtemp(prefix="stratum-values-")
+    cache = _cache(args, scratch=scratch)
+    _preload(module)
+    options = BatchOptions(
+        workdir=Path(args.workdir or ".").resolve(),
+        results=Path(args.results),
+        jobs=args.jobs or os.cpu_count() or 1,
+        timeout=args.timeout,
+        cache=cache,  # type: ignore[arg-type]
+        progress=sys.stderr.isatty(),
+    )
+    try:
+        outcome = run_batch(module, paths, options)  # type: ignore[arg-type]
+    finally:
+        if scratch is not None:
+            import shutil
+
+            shutil.rmtree(scratch, ignore_errors=True)
+        else:
+            cache.evict()  # type: ignore[attr-defined]
+    if args.report:
+        from stratum.runtime.report import write_report
+
+        write_report(Path(args.report), module, outcome)  # type: ignore[arg-type]
+    print_table(outcome, sys.stdout)
+    stats["runtime"] = {
+        "seconds": outcome.seconds,
+        "ops_executed": sum(r.ops_computed for r in outcome.results),
+        "cache_hits": sum(r.cache_hits for r in outcome.results),
+    }
+    return 0 if all(r.status == "ok" for r in outcome.results) else 1
+
+
+def _run(module: object, paths: list[str], stats: dict[str, object], cache: object = None) -> int:
     from stratum.runtime.errors import print_exception
     from stratum.runtime.executor import Executor
 
     # What `python SCRIPT.py` sets up: argv, and the script's directory first on sys.path.
     sys.argv = [paths[0]]
     sys.path[0] = os.path.dirname(os.path.abspath(paths[0]))
-    executor = Executor(module)  # type: ignore[arg-type]
+    executor = Executor(module, cache=cache)  # type: ignore[arg-type]
     runs = executor.run()
     sys.stdout.flush()
     stats["runtime"] = {**executor.stats, "backends": dict(executor.stats["backends"])}
+    if cache is not None:
+        cache.evict()  # type: ignore[attr-defined]
     status = 0
     for run in runs:
         if run.exception is not None:

@@ -7,6 +7,12 @@ its exception, which surfaces at the statement that needed the value.
 
 Reads of data files are memoized by the file's stat at the time the script
 reaches them, so a file changed between scripts is read again.
+
+With a ``ValueCache`` (``cache.py``) pure values also persist across runs and
+processes: every value that does not depend on opaque code or on a caller's
+arguments gets a content key, is looked up before it is computed, and is
+stored after. Ops that several scripts of the batch share are computed under
+the key's lock, so parallel workers compute them once.
 """
 
 from __future__ import annotations
@@ -17,8 +23,9 @@ import copy
 import itertools
 import os
 import sys
+import time
 import types
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -31,7 +38,15 @@ from stratum.backends.registry import available, backend
 from stratum.ir import dataframe as df
 from stratum.ir import plan
 from stratum.ir import python as py
+from stratum.runtime.cache import MISS, ValueCache
 from stratum.runtime.errors import raise_at, strip_internal_frames
+
+# Never stored: cheap to recompute, and modules do not pickle.
+_NOT_STORED = ("python.import", "python.getattr", "python.constant")
+STORE_MIN_SECONDS = 0.002
+# Computed under the value's lock, so concurrent workers needing it compute it once:
+# ops shared in the IR, and these, which other scripts often compute too.
+_WORTH_WAITING = ("df.read_csv", "ml.fit", "ml.predict", "ml.train_test_split")
 
 
 class Unbound:
@@ -45,6 +60,7 @@ class Unbound:
 class _Slot:
     obj: Any
     vid: int  # identity of this value for memoization
+    key: str | None = None  # content key: None when it depends on opaque code or arguments
 
 
 @dataclass(frozen=True)
@@ -80,15 +96,41 @@ def _script_module(path: str) -> types.ModuleType:
 
 
 class Executor:
-    def __init__(self, module: ModuleOp, *, arguments: dict[str, Any] | None = None, stdout: TextIO | None = None):
+    """Runs ``module``: every script of it, or only those numbered in ``scripts``.
+
+    ``cache`` persists pure values (see the module docstring); ``record_ops``
+    keeps, per top-level op index, how its value was obtained and how long it took.
+    """
+
+    def __init__(
+        self,
+        module: ModuleOp,
+        *,
+        arguments: dict[str, Any] | None = None,
+        stdout: TextIO | None = None,
+        scripts: Collection[int] | None = None,
+        cache: ValueCache | None = None,
+        record_ops: bool = False,
+    ):
         self.module = module
         self.arguments = arguments or {}
         self.stdout = stdout
+        self.scripts = None if scripts is None else set(scripts)
+        self.cache = cache
+        self.records: dict[int, dict[str, Any]] | None = {} if record_ops else None
+        self._op_index: dict[Operation, int] | None = None
+        self._signatures: dict[Operation, str] = {}
         self._memo: dict[tuple[Any, ...], tuple[_Slot, ...] | _Failure] = {}
         self._vids = itertools.count()
         self._runs: dict[SSAValue, ScriptRun] = {}
         self._code_cache: dict[tuple[str, str, int], types.CodeType] = {}
-        self.stats: dict[str, Any] = {"ops_executed": 0, "memo_hits": 0, "backends": collections.Counter()}
+        self.stats: dict[str, Any] = {
+            "ops_executed": 0,
+            "memo_hits": 0,
+            "cache_hits": 0,
+            "cache_stores": 0,
+            "backends": collections.Counter(),
+        }
 
     # -- driving ------------------------------------------------------------
 
@@ -97,6 +139,8 @@ class Executor:
         for top in self.module.body.block.ops:
             op, backend_name = _unwrap(top)
             if isinstance(op, py.ScriptBeginOp):
+                if self.scripts is not None and op.index.data not in self.scripts:
+                    continue
                 run = ScriptRun(op.index.data, op.script.data, _script_module(op.script.data))
                 runs.append(run)
                 self._runs[top.results[0]] = run
@@ -104,7 +148,9 @@ class Executor:
             token = _token_operand(op)
             if token is None:
                 continue  # pure: evaluated on demand
-            run = self._runs.pop(token)
+            run = self._runs.pop(token, None)
+            if run is None:
+                continue  # a script not selected to run here
             if not run.finished:
                 with _as_main(run.module):
                     self._effect(op, run, list(top.results))
@@ -159,16 +205,24 @@ class Executor:
         values = [self._force(v, run, op) for v in op.inputs]
         private = [_is_private(v) for v in op.inputs]
         values = _protective_copies(values, private)
-        namespace = run.module.__dict__
+        globals_ = run.module.__dict__
+        local_names = {n.data for n in op.local_names.data} if op.local_names is not None else None
+        # Globals go to the module (script functions called from this code
+        # read them there); an inlined function's locals go to a namespace of
+        # their own, layered over the globals, as in the function's frame.
+        namespace = globals_ if local_names is None else {}
         for name, value in zip(names_in, values):
+            target = namespace if local_names is not None and name in local_names else globals_
             if isinstance(value, Unbound):
-                namespace.pop(name, None)
+                target.pop(name, None)
             else:
-                namespace[name] = value
+                target[name] = value
+        if local_names is not None:
+            namespace = {**globals_, **namespace}
         exec(self._code(op), namespace)
         for name, result in zip((n.data for n in op.names_out.data), outputs):
             obj = namespace.get(name, Unbound(name))
-            run.values[result] = _Slot(obj, next(self._vids))
+            run.values[result] = _Slot(obj, next(self._vids))  # no key: opaque code made it
 
     def _code(self, op: py.ExecOp) -> types.CodeType:
         loc = op.location
@@ -185,6 +239,8 @@ class Executor:
             else:
                 padded = "\n" * (line - 2) + "if 1:\n" + text if line > 1 else "if 1:" + text.lstrip()
             code = compile(padded, filename, "exec", dont_inherit=True)
+            if op.function is not None:  # tracebacks say "in <function>"
+                code = code.replace(co_name=op.function.data, co_qualname=op.function.data)
             self._code_cache[key] = code
         return code
 
@@ -239,16 +295,97 @@ class Executor:
         if cached is not None:
             self.stats["memo_hits"] += 1
             return cached
-        self.stats["ops_executed"] += 1
-        args = [s.obj for s in operands]
-        try:
-            objects, used = _execute(op, backend_name, args)
-            self.stats["backends"][used] += 1
-            outcome: tuple[_Slot, ...] | _Failure = tuple(_Slot(o, next(self._vids)) for o in objects)
-        except Exception as exc:
-            outcome = _Failure(exc)
+        content_key = self._content_key(op, operands) if self.cache is not None else None
+        if content_key is None:
+            outcome = self._execute(op, backend_name, operands, None)
+        else:
+            outcome = self._lookup(op, content_key)
+            if outcome is None and op.name not in _NOT_STORED and (op.name in _WORTH_WAITING or self._is_shared(op)):
+                # Another worker may be computing it: wait for it, then look again.
+                started = time.perf_counter()
+                with self.cache.lock(content_key):  # type: ignore[union-attr]
+                    waited = time.perf_counter() - started
+                    outcome = self._lookup(op, content_key, waited)
+                    if outcome is None:
+                        outcome = self._execute(op, backend_name, operands, content_key, always_store=True)
+            elif outcome is None:
+                outcome = self._execute(op, backend_name, operands, content_key)
         self._memo[key] = outcome
         return outcome
+
+    def _lookup(self, op: Operation, content_key: str, waited: float = 0.0) -> tuple[_Slot, ...] | None:
+        if op.name in _NOT_STORED:
+            return None
+        started = time.perf_counter()
+        value = self.cache.get(content_key)  # type: ignore[union-attr]
+        if value is MISS or not isinstance(value, tuple) or len(value) != len(op.results):
+            return None
+        self.stats["cache_hits"] += 1
+        self._record(op, "waited" if waited > 0.05 else "cache", time.perf_counter() - started, None, waited, content_key)
+        return tuple(_Slot(o, next(self._vids), _result_key(content_key, i)) for i, o in enumerate(value))
+
+    def _execute(
+        self, op: Operation, backend_name: str, operands: list[_Slot], content_key: str | None, *, always_store: bool = False
+    ) -> tuple[_Slot, ...] | _Failure:
+        self.stats["ops_executed"] += 1
+        args = [s.obj for s in operands]
+        started = time.perf_counter()
+        try:
+            objects, used = _execute(op, backend_name, args)
+        except Exception as exc:
+            self._record(op, "failed", time.perf_counter() - started, backend_name, 0.0, content_key)
+            return _Failure(exc)
+        elapsed = time.perf_counter() - started
+        self.stats["backends"][used] += 1
+        self._record(op, "computed", elapsed, used, 0.0, content_key)
+        if content_key is None:
+            return tuple(_Slot(o, next(self._vids)) for o in objects)
+        if op.name not in _NOT_STORED and (always_store or elapsed >= STORE_MIN_SECONDS):
+            if self.cache.put(content_key, tuple(objects)):  # type: ignore[union-attr]
+                self.stats["cache_stores"] += 1
+        return tuple(_Slot(o, next(self._vids), _result_key(content_key, i)) for i, o in enumerate(objects))
+
+    def _content_key(self, op: Operation, operands: list[_Slot]) -> str | None:
+        if any(s.key is None for s in operands):
+            return None
+        parts = [self._signature(op), *(s.key for s in operands)]  # type: ignore[misc]
+        if isinstance(op, df.ReadCsvOp):
+            fingerprint = self.cache.file_fingerprint(op.path.data)  # type: ignore[union-attr]
+            if fingerprint is None:
+                return None
+            parts.append(fingerprint)
+        return self.cache.key(*parts)  # type: ignore[union-attr]
+
+    def _signature(self, op: Operation) -> str:
+        """The op's structure: name, properties, attributes, result types and regions."""
+        known = self._signatures.get(op)
+        if known is None:
+            fields = [op.name]
+            fields += [f"{k}={v}" for k, v in sorted(op.properties.items())]
+            fields += [f"{k}={v}" for k, v in sorted(op.attributes.items())]
+            fields += [str(r.type) for r in op.results]
+            if op.regions:
+                for region in op.regions:
+                    for inner in region.walk():
+                        fields.append(f"{inner.name}|{sorted(inner.properties.items())}|{[str(r.type) for r in inner.results]}")
+                        fields.append(",".join(_local_name(o, region) for o in inner.operands))
+            known = self._signatures[op] = "\x1f".join(fields)
+        return known
+
+    def _is_shared(self, op: Operation) -> bool:
+        parent = op.parent_op()
+        return isinstance(parent, plan.TaskOp) and len(parent.scripts.data) > 1
+
+    def _record(self, op: Operation, how: str, seconds: float, backend_name: str | None, waited: float, key: str | None) -> None:
+        if self.records is None:
+            return
+        if self._op_index is None:
+            self._op_index = {top: i for i, top in enumerate(self.module.body.block.ops)}
+        top = op.parent_op() if isinstance(op.parent_op(), plan.TaskOp) else op
+        index = self._op_index.get(top)  # type: ignore[arg-type]
+        if index is None:
+            return
+        self.records[index] = {"op": op.name, "how": how, "seconds": seconds, "backend": backend_name, "waited": waited, "key": key}
 
     def _raise_in_script(self, exc: BaseException, op: Operation, anchor: Operation, run: ScriptRun) -> None:
         loc = _location_in(op, run.path) or _location_in(anchor, run.path)
@@ -270,6 +407,19 @@ def _execute(op: Operation, backend_name: str, args: list[Any]) -> tuple[tuple[A
                 # behaviour (result or exception) is the answer.
                 pass
     return reference.execute(op, args), "reference"
+
+
+def _result_key(content_key: str, index: int) -> str:
+    return f"{content_key}#{index}"
+
+
+def _local_name(value: SSAValue, region: Any) -> str:
+    """Operands inside a fused body: block arguments by position, inner results by op order."""
+    owner = value.owner
+    if isinstance(owner, Operation):
+        ops = list(region.walk())
+        return f"op{ops.index(owner)}.{value.index}" if owner in ops else "outer"
+    return f"arg{value.index}"
 
 
 def _unwrap(op: Operation) -> tuple[Operation, str]:
