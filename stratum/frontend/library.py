@@ -106,6 +106,10 @@ _ESTIMATORS = {
         "PolynomialFeatures": True, "PowerTransformer": True,
     },
     "sklearn.impute": {"SimpleImputer": True},
+    # Meta-estimators: deterministic when every nested estimator is (checked
+    # on their arguments by the frontend).
+    "sklearn.pipeline": {"Pipeline": True},
+    "sklearn.compose": {"ColumnTransformer": True},
     "sklearn.decomposition": {"PCA": False},
     # lightgbm/xgboost seed their own RNGs (default seeds) and never use numpy's.
     "lightgbm": {"LGBMRegressor": True, "LGBMClassifier": True},
@@ -134,3 +138,35 @@ METRICS = frozenset(
 TRAIN_TEST_SPLIT = "sklearn.model_selection.train_test_split"
 READ_CSV = "pandas.read_csv"
 FACTORIZE = "pandas.factorize"
+
+# Type objects passed to pandas (`astype(str)`, `select_dtypes(include=[np.number])`).
+TYPE_OBJECTS = frozenset(
+    {
+        "builtins.str", "builtins.int", "builtins.float", "builtins.bool", "builtins.object",
+        "numpy.number", "numpy.float64", "numpy.float32", "numpy.int64", "numpy.int32",
+        "numpy.bool_", "numpy.object_", "numpy.integer", "numpy.floating",
+    }
+)
+
+# Methods whose `inplace=True` form replaces the object by what the method returns.
+INPLACE_METHODS = frozenset(
+    {
+        "drop", "fillna", "rename", "replace", "reset_index", "sort_values", "sort_index",
+        "dropna", "set_index", "drop_duplicates", "ffill", "bfill",
+    }
+)
+
+# Methods that may call a callable argument; their arguments must be values
+# the frontend understands, since a callable could do anything.
+METHODS_CALLING_USER_CODE = frozenset(
+    {"apply", "map", "transform", "agg", "aggregate", "pipe", "where", "mask", "groupby", "filter", "assign", "rename", "sort_values", "sort_index"}
+)
+
+# Static dtype predicates: decided at compile time from a column's exact dtype.
+DTYPE_PREDICATES = frozenset(
+    f"pandas.api.types.{name}"
+    for name in (
+        "is_numeric_dtype", "is_string_dtype", "is_object_dtype", "is_float_dtype",
+        "is_integer_dtype", "is_bool_dtype", "is_categorical_dtype", "is_datetime64_any_dtype",
+    )
+)

@@ -19,17 +19,19 @@ from __future__ import annotations
 
 import ast
 import builtins
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from xdsl.dialects.builtin import ArrayAttr, FileLineColLoc, IntAttr, StringAttr
-from xdsl.ir import Attribute, Block, Operation, SSAValue
+from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 
 from stratum.frontend import library as lib
-from stratum.frontend.names import ScriptFacts, names_bound, names_read
+from stratum.frontend.names import ScriptFacts, is_read_only, names_bound, names_read
 from stratum.frontend.profile import fingerprint, profile_csv
+from stratum.frontend.scopes import InlinableFunction, Scope, global_env, inlinable
 from stratum.ir import dataframe as df
 from stratum.ir import ml
 from stratum.ir import python as py
@@ -40,14 +42,20 @@ class Unsupported(Exception):
     """This construct has no native lowering; the statement stays opaque."""
 
 
+class CannotInline(Exception):
+    """An inlined function body would not behave like the call; the call runs as Python."""
+
+
 # Static kinds of values. Only these drive decisions; the runtime never
 # relies on them (the reference backend runs the same Python operation).
-MODULE, CALLABLE, FRAME, COLUMN, ESTIMATOR, SCALAR, STRING, CONTAINER, ARRAY, OBJECT = (
+MODULE, CALLABLE, FRAME, COLUMN, ESTIMATOR, SCALAR, STRING, CONTAINER, ARRAY, OBJECT, TYPE, SLICE = (
     "module", "callable", "frame", "column", "estimator", "scalar", "string",
-    "container", "array", "object",
+    "container", "array", "object", "type", "slice",
 )
-_IMMUTABLE_KINDS = frozenset({MODULE, CALLABLE, SCALAR, STRING})
+_IMMUTABLE_KINDS = frozenset({MODULE, CALLABLE, SCALAR, STRING, TYPE, SLICE})
 _DATA_KINDS = frozenset({FRAME, COLUMN, SCALAR, ARRAY})
+# Kinds a library function or pandas method may take as arguments natively.
+_ARG_KINDS = _DATA_KINDS | {STRING, CONTAINER, TYPE, SLICE}
 _NO_CONST = object()
 
 
@@ -60,6 +68,10 @@ class Val:
     qualname: str | None = None  # modules and library callables
     const: Any = _NO_CONST  # the Python literal, when known
     deterministic: bool = True  # estimators: fitting never touches the global RNG
+    # What iterating the value yields, when known at compile time (the column
+    # names of ``frame.columns``, from the frame's schema).
+    elements: tuple[Any, ...] | None = None
+    dtype: str | None = None  # ``column.dtype``: the column's exact dtype name
 
     @property
     def immutable(self) -> bool:
@@ -90,10 +102,11 @@ class Multi:
 
 @dataclass
 class _State:
-    env: dict[str, Val]
+    env: dict[str, Val] | Scope  # module globals, or an inlined function's scope
     token: SSAValue
     escaped: set[SSAValue]
     contains: dict[SSAValue, tuple[SSAValue, ...]]
+    callers_local: list[dict[str, Val]] = field(default_factory=list)  # of enclosing inlined calls
 
 
 @dataclass
@@ -101,9 +114,12 @@ class LoweringStats:
     statements: int = 0
     native_statements: int = 0
     opaque_statements: int = 0
+    # (line, why) of each statement that stayed opaque, for coverage reports.
+    opaque_reasons: list[tuple[int, str]] = field(default_factory=list)
 
 
-_UNROLL_LIMIT = 64
+_UNROLL_LIMIT = 128
+_INLINE_DEPTH_LIMIT = 8
 _RESULT_NAME = "__r__"  # as long as the keyword `return` it replaces
 
 
@@ -120,6 +136,10 @@ class ScriptLowering:
     stats: LoweringStats = field(default_factory=LoweringStats)
 
     def __post_init__(self) -> None:
+        self._functions: dict[SSAValue, InlinableFunction] = {}  # function objects by value
+        self._callers: list[Scope] = []  # scopes of the inlined calls in progress, outermost first
+        self._indexed: dict[SSAValue, Val] = {}  # `.iloc` / `.loc` values -> the frame or column
+        self._parts: dict[SSAValue, tuple[Val, ...]] = {}  # list/tuple/dict displays -> their elements
         self._filename_attr = StringAttr(self.filename)
         begin = self._append(py.ScriptBeginOp(properties={"script": StringAttr(self.filename), "index": IntAttr(self.index)}, result_types=[py.TokenType()]), None)
         self.state = _State(env={}, token=begin.token, escaped=set(), contains={})
@@ -165,11 +185,7 @@ class ScriptLowering:
             return self._as_val(self.expr(stmt.value), stmt.value).value
         except Unsupported:
             self._rollback(mark)
-        # Run `return <expr>` as `__r__= <expr>`: same length, so the
-        # expression keeps its line and columns in tracebacks.
-        segment = ast.get_source_segment(self.source, stmt) or ast.unparse(stmt)
-        text = " " * stmt.col_offset + _RESULT_NAME + "=" + segment[len("return"):]
-        self._emit_opaque_source(text, stmt.lineno, stmt.col_offset, [stmt], {_RESULT_NAME})
+        self._emit_return_as_assignment(stmt)
         return self.state.env[_RESULT_NAME].value
 
     def finish_function(self, result: SSAValue | None) -> None:
@@ -178,17 +194,143 @@ class ScriptLowering:
     # -- statements ---------------------------------------------------------
 
     def lower_stmt(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.FunctionDef) and not isinstance(self.state.env, Scope):
+            self._define_function(stmt)
+            return
         self.stats.statements += 1
         mark = len(self.block.ops)
-        saved = _State(dict(self.state.env), self.state.token, set(self.state.escaped), dict(self.state.contains))
+        saved = self._save()
+        stats = (self.stats.statements, self.stats.native_statements, self.stats.opaque_statements, len(self.stats.opaque_reasons))
         try:
-            self._lower_stmt_native(stmt)
+            try:
+                self._lower_stmt_native(stmt)
+            except (Unsupported, CannotInline):
+                raise
+            except Exception as bug:
+                # A frontend bug must not cost the script: run it as written.
+                if os.environ.get("STRATUM_STRICT_FRONTEND"):
+                    raise
+                raise Unsupported(f"internal error: {type(bug).__name__}: {bug}") from bug
             self.stats.native_statements += 1
-        except Unsupported:
+        except Unsupported as why:
             self._rollback(mark)
-            self.state = saved
+            self._restore(saved)
+            # Statements of an inlined body that was rolled back no longer count.
+            self.stats.statements, self.stats.native_statements, self.stats.opaque_statements = stats[:3]
+            del self.stats.opaque_reasons[stats[3]:]
             self.stats.opaque_statements += 1
+            self.stats.opaque_reasons.append((stmt.lineno, str(why)))
             self._emit_opaque(stmt)
+
+    def _save(self) -> _State:
+        return _State(
+            self.state.env.copy(), self.state.token, set(self.state.escaped), dict(self.state.contains),
+            [dict(c.local) for c in self._callers],
+        )
+
+    def _restore(self, saved: _State) -> None:
+        self.state = saved
+        for caller, local in zip(self._callers, saved.callers_local):
+            caller.local = local
+
+    # -- the script's own functions ------------------------------------------
+
+    def _define_function(self, stmt: ast.FunctionDef) -> None:
+        """``def`` runs as written (it only binds the function); calls may inline it.
+
+        The definition is not a statement of work: its body counts where it
+        is inlined, or runs as Python where it is called from opaque code.
+        """
+        self._emit_opaque(stmt)
+        # A function object never changes what its calls do: immutable for
+        # our purposes, so opaque code does not re-version it.
+        function = Val(self.state.env[stmt.name].value, CALLABLE)
+        self.state.env[stmt.name] = function
+        facts = inlinable(stmt, _literal, _NO_CONST)
+        if isinstance(facts, InlinableFunction):
+            self._functions[function.value] = facts
+
+    def _inline_call(self, fn: InlinableFunction, node: ast.Call) -> Val:
+        """Lowers the function's body in place of the call, in a scope of its own."""
+        name = fn.node.name
+        if len(self._callers) >= _INLINE_DEPTH_LIMIT or any(c.function == name for c in self._callers):
+            raise Unsupported("recursive or deeply nested call")
+        args, kwnames = self._call_args(node)
+        n_positional = len(args) - len(kwnames)
+        if n_positional > len(fn.params):
+            raise Unsupported("too many arguments")  # Python's TypeError, from opaque code
+        bound: dict[str, Val] = dict(zip(fn.params, args[:n_positional]))
+        for kw, val in zip(kwnames, args[n_positional:]):
+            if kw not in fn.params or kw in bound:
+                raise Unsupported("bad keyword argument")
+            bound[kw] = val
+        for param in fn.params:
+            if param not in bound:
+                if param not in fn.defaults:
+                    raise Unsupported("missing argument")
+                bound[param] = self._constant(fn.defaults[param], node)
+        caller = self.state.env
+        scope = Scope(name, fn.local_names | {_RESULT_NAME}, dict(bound), global_env(caller))
+        if isinstance(caller, Scope):
+            self._callers.append(caller)
+        self.state.env = scope
+        try:
+            body = fn.node.body
+            for stmt in body[:-1] if fn.returns_at_end else body:
+                self.lower_stmt(stmt)
+            if fn.returns_at_end:
+                self.stats.statements += 1
+                result = self._return_value(body[-1])  # type: ignore[arg-type]
+            else:
+                result = self._constant(None, node)
+        except CannotInline as why:
+            raise Unsupported(f"cannot inline {name}: {why}") from None
+        finally:
+            final_globals = global_env(self.state.env)
+            if isinstance(caller, Scope):
+                self._callers.pop()
+                caller.globals = final_globals
+                self.state.env = caller
+            else:
+                self.state.env = final_globals
+        return result
+
+    def _return_value(self, stmt: ast.Return) -> Val:
+        assert stmt.value is not None
+        mark = len(self.block.ops)
+        saved = self._save()
+        try:
+            val = self._as_val(self.expr(stmt.value), stmt.value)
+            self.stats.native_statements += 1
+            return val
+        except Unsupported as why:
+            self._rollback(mark)
+            self._restore(saved)
+            self.stats.opaque_statements += 1
+            self.stats.opaque_reasons.append((stmt.lineno, str(why)))
+        self._emit_return_as_assignment(stmt)
+        return self.state.env[_RESULT_NAME]  # type: ignore[no-any-return]
+
+    def _emit_return_as_assignment(self, stmt: ast.Return) -> None:
+        # Run `return <expr>` as `__r__= <expr>`: same length, so the
+        # expression keeps its line and columns in tracebacks.
+        segment = ast.get_source_segment(self.source, stmt) or ast.unparse(stmt)
+        text = " " * stmt.col_offset + _RESULT_NAME + "=" + segment[len("return"):]
+        self._emit_opaque_source(text, stmt.lineno, stmt.col_offset, [stmt], {_RESULT_NAME})
+
+    def _replace_everywhere(self, old: SSAValue, new: Val) -> list[str]:
+        """Every name of every live scope bound to ``old`` now refers to ``new``.
+
+        Returns the names of the current scope that changed.
+        """
+        for caller in self._callers:
+            for n, v in list(caller.local.items()):
+                if v.value is old:
+                    caller.local[n] = new
+        names = [n for n, v in self.state.env.items() if v.value is old]
+        for n in names:
+            self.state.env[n] = new
+        return names
 
     def _rollback(self, mark: int) -> None:
         ops = list(self.block.ops)[mark:]
@@ -304,20 +446,44 @@ class ScriptLowering:
                 )
                 self.state.token = self._append(op, stmt).next
                 return
+        if isinstance(node, ast.Call) and any(k.arg == "inplace" for k in node.keywords):
+            self._lower_inplace(node, stmt)
+            return
         result = self.expr(node)
         values = [p.value for p in result.parts] if isinstance(result, Multi) else [self._as_val(result, node).value]
         self._bind([], values, stmt)
+
+    def _lower_inplace(self, node: ast.Call, stmt: ast.stmt) -> None:
+        """``name.method(..., inplace=True)``: the method's new object replaces the old one.
+
+        Under copy-on-write nothing else observes the old object change, so
+        every name of it seeing the new version is exactly the in-place update.
+        """
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in lib.INPLACE_METHODS):
+            raise Unsupported("inplace=True")
+        flag = next(k for k in node.keywords if k.arg == "inplace")
+        if not (isinstance(flag.value, ast.Constant) and flag.value.value is True):
+            raise Unsupported("inplace= not a literal True")
+        receiver = self.state.env.get(func.value.id)
+        if receiver is None or receiver.kind not in (FRAME, COLUMN):
+            raise Unsupported("inplace method on an unknown object")
+        call = ast.Call(func=func, args=node.args, keywords=[k for k in node.keywords if k is not flag])
+        ast.copy_location(call, node)
+        new = self._method_call(receiver, func.attr, call)
+        self._rebind_version(receiver, new, stmt)
 
     def _lower_for(self, var: str, iterable: ast.expr, body: list[ast.stmt], stmt: ast.stmt) -> None:
         if any(isinstance(n, (ast.Break, ast.Continue, ast.Return, ast.Yield, ast.YieldFrom)) for b in body for n in ast.walk(b)):
             raise Unsupported("loop with break/continue")
         seq = self._as_val(self.expr(iterable), iterable)
-        if not seq.is_const or not isinstance(seq.const, (list, tuple)) or len(seq.const) > _UNROLL_LIMIT:
+        items = seq.elements if seq.elements is not None else seq.const if seq.is_const and isinstance(seq.const, (list, tuple)) else None
+        if items is None or len(items) > _UNROLL_LIMIT:
             raise Unsupported("loop over a non-constant sequence")
         # The loop is unrolled: each iteration binds the target, then the body.
         self.stats.statements -= 1
         self.stats.native_statements -= 1
-        for item in seq.const:
+        for item in items:
             const = self._constant(item, iterable)
             self._assign_names({var: const}, stmt)
             for inner in body:
@@ -349,31 +515,59 @@ class ScriptLowering:
         env = self.state.env
         read: set[str] = set()
         for s in stmts:
+            if isinstance(s, ast.FunctionDef):
+                # Only decorators, defaults and annotations run at `def`; the
+                # body reads its globals from the module when it is called.
+                read |= set().union(*(names_read(n) for n in [*s.decorator_list, *s.args.defaults, *s.args.kw_defaults, *ast.walk(s.args)] if n is not None and not isinstance(n, ast.arguments)))
+                if s.returns is not None:
+                    read |= names_read(s.returns)
+                continue
             read |= names_read(s)
-            if any(isinstance(n, ast.Call) for n in ast.walk(s)):
-                read |= self.facts.function_globals  # calls may run script functions
-        escaped_names = {n for n, v in env.items() if v.value in self._escaped_closure() and not v.immutable}
-        names_in = sorted(n for n in (read | bound | escaped_names) if n in env)
-        mutated = {n for n in names_in if not env[n].immutable}
-        names_out = sorted(bound | escaped_names | mutated)
+        called_globals: set[str] = set()
+        if any(isinstance(n, ast.Call) for s in stmts for n in ast.walk(s)):
+            # Calls may run script functions, which read the module's globals
+            # (never the locals of an inlined caller).
+            called_globals = set(self.facts.function_globals)
+            if isinstance(env, Scope):
+                called_globals -= env.local_names
+        if isinstance(env, Scope):
+            unbound = sorted(n for n in read if env.is_unbound_local(n))
+            if unbound:
+                # Python would raise UnboundLocalError (or read a later
+                # binding in a loop); separate code would see the global.
+                raise CannotInline(f"local {unbound[0]!r} read before assignment")
+        read |= called_globals
+        # (A builtin's name rebound by the script could be anything.)
+        rebound_call = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in env for s in stmts for n in ast.walk(s))
+        read_only = not self.facts.defines_classes and not rebound_call and is_read_only(stmts)
+        if read_only:
+            # Nothing that existed is mutated: inputs keep their versions.
+            names_in = sorted(n for n in (read | bound) if n in env)
+            names_out = sorted(bound)
+        else:
+            escaped_names = {n for n, v in env.items() if v.value in self._escaped_closure() and not v.immutable}
+            names_in = sorted(n for n in (read | bound | escaped_names) if n in env)
+            mutated = {n for n in names_in if not env[n].immutable}
+            names_out = sorted(bound | escaped_names | mutated)
         inputs = [env[n].value for n in names_in]
         old = {n: env.get(n) for n in names_out}
         # A value only mutated in place keeps its type; one rebound is unknown.
         kept = {n: v for n, v in old.items() if v is not None and n not in bound}
         out_types = [_opaque_type(kept[n]) if n in kept else py.ObjectType() for n in names_out]
-        op = py.ExecOp(
-            operands=[self.state.token, inputs],
-            properties={
-                "source": StringAttr(text),
-                "names_in": _names_attr(names_in),
-                "names_out": _names_attr(names_out),
-            },
-            result_types=[py.TokenType(), out_types],
-        )
+        properties: dict[str, Attribute] = {
+            "source": StringAttr(text),
+            "names_in": _names_attr(names_in),
+            "names_out": _names_attr(names_out),
+        }
+        if isinstance(env, Scope):
+            properties["function"] = StringAttr(env.function)
+            properties["local_names"] = _names_attr(sorted(n for n in set(names_in) | set(names_out) if n in env.local_names))
+        op = py.ExecOp(operands=[self.state.token, inputs], properties=properties, result_types=[py.TokenType(), out_types])
         op.location = self._loc_at(line, col)
         self.block.add_op(op)
         self.state.token = op.next
-        self.state.escaped.update(inputs)
+        if not (read_only and not bound):
+            self.state.escaped.update(inputs)  # new names may alias them, or code keep them
         for name, result in zip(names_out, op.outputs):
             prev = kept.get(name)
             env[name] = Val(result, OBJECT) if prev is None else Val(result, prev.kind, prev.qualname, deterministic=prev.deterministic)
@@ -382,6 +576,10 @@ class ScriptLowering:
         for name, prev in old.items():
             if prev is None:
                 continue
+            for caller in self._callers:
+                for other, v in list(caller.local.items()):
+                    if v.value is prev.value:
+                        caller.local[other] = env[name]
             for other, v in list(env.items()):
                 if other not in old and v.value is prev.value:
                     env[other] = env[name]
@@ -407,9 +605,7 @@ class ScriptLowering:
         """An in-place mutation: every name bound to ``old`` now sees ``new``."""
         if old.value in self._escaped_closure():
             raise Unsupported("mutating an object that opaque code may reference")
-        names = [n for n, v in self.state.env.items() if v.value is old.value]
-        for n in names:
-            self.state.env[n] = new
+        names = self._replace_everywhere(old.value, new)
         self._bind(names, [new.value] * len(names), stmt)
 
     def _bind(self, names: list[str], values: list[SSAValue], node: ast.AST) -> None:
@@ -450,7 +646,7 @@ class ScriptLowering:
         val = self.state.env.get(node.id)
         if val is not None:
             return val
-        if hasattr(builtins, node.id) and f"builtins.{node.id}" in lib.PURE_FUNCTIONS:
+        if hasattr(builtins, node.id) and (f"builtins.{node.id}" in lib.PURE_FUNCTIONS or f"builtins.{node.id}" in lib.TYPE_OBJECTS):
             return Ref(f"builtins.{node.id}", None, ())  # type: ignore[arg-type]
         raise Unsupported(f"name {node.id!r} is not bound natively")
 
@@ -478,6 +674,8 @@ class ScriptLowering:
             raise Unsupported("attribute of a tuple")
         if base.kind in (MODULE, CALLABLE) and base.qualname:
             return Ref(f"{base.qualname}.{node.attr}", base, (node.attr,))
+        if base.elements is not None and node.attr in ("tolist", "to_list"):
+            raise Unsupported("method reference")  # only calls, handled in _method_call
         if base.kind == FRAME:
             schema = _frame_schema(base)
             if node.attr not in lib.PURE_PANDAS_ATTRIBUTES and schema is not None and node.attr in dict(schema):
@@ -485,7 +683,15 @@ class ScriptLowering:
         if base.kind in (FRAME, COLUMN) and node.attr in lib.PURE_PANDAS_ATTRIBUTES:
             kind = FRAME if node.attr == "T" else {"shape": CONTAINER, "values": ARRAY}.get(node.attr, OBJECT)
             op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[_type_of_kind(kind)])
-            return Val(self._append(op, node).result, kind)
+            val = Val(self._append(op, node).result, kind)
+            schema = _frame_schema(base) if base.kind == FRAME else None
+            if node.attr == "columns" and schema is not None:
+                val = Val(val.value, OBJECT, elements=tuple(c for c, _ in schema))
+            elif node.attr == "dtype" and base.kind == COLUMN:
+                val = Val(val.value, OBJECT, dtype=_column_dtype(base))
+            elif node.attr in ("iloc", "loc"):
+                self._indexed[val.value] = base
+            return val
         raise Unsupported("attribute")
 
     def _expr_Subscript(self, node: ast.Subscript) -> Val:
@@ -493,6 +699,8 @@ class ScriptLowering:
         key = self._as_val(self.expr(node.slice), node.slice)
         if base.kind == FRAME and isinstance(key.const, str):
             return self._column(base, key.const, node)
+        if base.kind == FRAME and key.elements is not None and all(isinstance(k, str) for k in key.elements):
+            key = Val(key.value, CONTAINER, const=list(key.elements))
         if base.kind == FRAME and isinstance(key.const, list) and all(isinstance(k, str) for k in key.const):
             schema = _frame_schema(base)
             cols = dict(schema) if schema is not None else None
@@ -503,6 +711,14 @@ class ScriptLowering:
                 result_types=[df.FrameType.of(new) if new is not None else df.FrameType.unknown()],
             )
             return Val(self._append(op, node).result, FRAME)
+        indexed = self._indexed.get(base.value)
+        if indexed is not None and key.kind in (SLICE, COLUMN, ARRAY):
+            # Rows by position, boolean mask or labels: the same columns.
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[indexed.value.type])
+            return Val(self._append(op, node).result, indexed.kind)
+        if base.kind == COLUMN and key.kind == SLICE:
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[base.value.type])
+            return Val(self._append(op, node).result, COLUMN)
         if base.kind in (FRAME, COLUMN, ARRAY, CONTAINER, OBJECT) and key.kind in _DATA_KINDS | {STRING, CONTAINER}:
             if base.kind == OBJECT and not self._is_pandas_indexer(base):
                 raise Unsupported("subscript of an unknown object")
@@ -510,7 +726,10 @@ class ScriptLowering:
                 # numpy basic slicing returns views; views alias their base.
                 raise Unsupported("subscript of an array or container")
             kind = FRAME if base.kind == FRAME and key.kind == COLUMN else OBJECT
-            op = py.GetItemOp(operands=[base.value, key.value], result_types=[_type_of_kind(kind)])
+            result_type = _type_of_kind(kind)
+            if kind == FRAME and _column_dtype(key) == "bool":
+                result_type = base.value.type  # rows by a boolean mask: the same columns
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[result_type])
             return Val(self._append(op, node).result, kind)
         raise Unsupported("subscript")
 
@@ -531,9 +750,34 @@ class ScriptLowering:
             raise Unsupported("operator")
         return self._operator(fn, [node.left, node.right], node)
 
+    def _expr_BoolOp(self, node: ast.BoolOp) -> Val:
+        # Only decided at compile time: Python evaluates operands lazily, and
+        # the value is an operand, not a bool.
+        is_and = isinstance(node.op, ast.And)
+        for i, operand in enumerate(node.values):
+            val = self._as_val(self.expr(operand), operand)
+            if not val.is_const:
+                raise Unsupported("boolean operator on a value unknown at compile time")
+            if bool(val.const) != is_and or i == len(node.values) - 1:
+                return val
+        raise AssertionError("unreachable")
+
     def _expr_Compare(self, node: ast.Compare) -> Val:
         if len(node.ops) != 1:
             raise Unsupported("chained comparison")
+        if isinstance(node.ops[0], (ast.In, ast.NotIn)):
+            lhs = self._as_val(self.expr(node.left), node.left)
+            rhs = self._as_val(self.expr(node.comparators[0]), node.comparators[0])
+            if lhs.dtype is not None and rhs.is_const and isinstance(rhs.const, (list, tuple)) and all(isinstance(c, str) for c in rhs.const):
+                hits = [_dtype_equals(lhs.dtype, c) for c in rhs.const]
+                if None not in hits:
+                    return self._constant(any(hits) == isinstance(node.ops[0], ast.In), node)
+            if lhs.is_const and rhs.is_const:
+                try:
+                    return self._constant((lhs.const in rhs.const) == isinstance(node.ops[0], ast.In), node)
+                except TypeError:
+                    raise Unsupported("membership test raises") from None
+            raise Unsupported("membership test")
         fn = lib.COMPARE_OPERATORS.get(type(node.ops[0]).__name__)
         if fn is None:
             raise Unsupported("comparison")
@@ -553,6 +797,11 @@ class ScriptLowering:
 
     def _operator(self, fn: str, nodes: list[ast.expr], node: ast.expr) -> Val:
         lhs, rhs = (self._as_val(self.expr(n), n) for n in nodes)
+        if fn in ("eq", "ne") and lhs.dtype is not None and rhs.is_const and isinstance(rhs.const, str):
+            # `column.dtype == "object"`, decided by pandas itself on the exact dtype.
+            equal = _dtype_equals(lhs.dtype, rhs.const)
+            if equal is not None:
+                return self._constant(equal if fn == "eq" else not equal, node)
         kinds = {lhs.kind, rhs.kind}
         if COLUMN in kinds and kinds <= {COLUMN, SCALAR} and fn in lib.ELEMENTWISE_OPERATOR_FUNCTIONS:
             return self._elementwise(fn, [lhs, rhs], node)
@@ -591,18 +840,34 @@ class ScriptLowering:
                     raise Unsupported("nested format spec")
                 spec = "".join(p.value for p in part.format_spec.values)  # type: ignore[attr-defined]
             value = self._as_val(self.expr(part.value), part.value)
-            if value.kind not in _DATA_KINDS | {STRING, CONTAINER}:
+            if value.kind not in _ARG_KINDS and not _native_origin(value):
                 raise Unsupported("formatting an unknown object")  # __format__ could do anything
             values.append(value.value)
             conversions.append("" if part.conversion == -1 else chr(part.conversion))
             specs.append(spec)
             pieces.append("")
+        consts = [self._val_of(v) for v in values]
+        if all(c.is_const and type(c.const) in (str, int, float, bool) for c in consts):
+            # Formatting Python literals is deterministic: fold it.
+            out = [pieces[0]]
+            for c, conv, spec, piece in zip(consts, conversions, specs, pieces[1:]):
+                value = {"": c.const, "r": repr(c.const), "s": str(c.const), "a": ascii(c.const)}[conv]
+                out.append(format(value, spec))
+                out.append(piece)
+            return self._constant("".join(out), node)
         op = py.FormatOp(
             operands=[values],
             properties={"pieces": _names_attr(pieces), "conversions": _names_attr(conversions), "specs": _names_attr(specs)},
             result_types=[py.ObjectType()],
         )
         return Val(self._append(op, node).result, STRING)
+
+    def _expr_Slice(self, node: ast.Slice) -> Val:
+        parts = [self._as_val(self.expr(p), p) if p is not None else self._constant(None, node) for p in (node.lower, node.upper, node.step)]
+        if any(p.kind != SCALAR for p in parts):
+            raise Unsupported("slice bound of unknown type")
+        op = py.BuildOp(operands=[[p.value for p in parts]], properties={"kind": StringAttr("slice")}, result_types=[py.ObjectType()])
+        return Val(self._append(op, node).result, SLICE)
 
     def _expr_List(self, node: ast.List) -> Val:
         return self._display(node, node.elts, "list")
@@ -624,6 +889,7 @@ class ScriptLowering:
         vals = [self._as_val(self.expr(e), e) for e in elts]
         op = py.BuildOp(operands=[[v.value for v in vals]], properties={"kind": StringAttr(kind)}, result_types=[py.ObjectType()])
         result = self._append(op, node).result
+        self._parts[result] = tuple(vals)
         self.state.contains[result] = tuple(v.value for v in vals)
         return Val(result, CONTAINER)
 
@@ -634,6 +900,8 @@ class ScriptLowering:
             if isinstance(receiver, Val) and receiver.kind not in (MODULE, CALLABLE):
                 return self._method_call(receiver, func.attr, node)
         callee = self.expr(func)
+        if isinstance(callee, Val) and callee.value in self._functions:
+            return self._inline_call(self._functions[callee.value], node)
         if not isinstance(callee, (Ref, Val)) or not (callee.qualname if isinstance(callee, Val) else True):
             raise Unsupported("call of an unknown callable")
         qualname = callee.qualname
@@ -649,8 +917,17 @@ class ScriptLowering:
             op = df.FactorizeOp(operands=[args[0].value], result_types=[[py.ObjectType(), py.ObjectType()]])
             self._append(op, node)
             return Multi(tuple(Val(r, ARRAY if i == 0 else OBJECT) for i, r in enumerate(op.results)))
+        if qualname in lib.DTYPE_PREDICATES and len(args) == 1 and not kwnames:
+            dtype = args[0].dtype if args[0].dtype is not None else _column_dtype(args[0]) if args[0].kind == COLUMN else None
+            answer = _dtype_predicate(qualname, dtype) if dtype is not None else None
+            if answer is not None:
+                return self._constant(answer, node)
         if qualname in lib.ESTIMATORS:
             deterministic = lib.ESTIMATORS[qualname] or _has_constant_seed(args, kwnames)
+            nested = self._nested_estimators(args)
+            if nested is None:
+                raise Unsupported("meta-estimator over objects of unknown type")
+            deterministic = deterministic and all(e.deterministic for e in nested)
             op = ml.EstimatorOp(
                 operands=[[a.value for a in args]],
                 properties={"class": StringAttr(qualname), "kwnames": _names_attr(kwnames)},
@@ -677,13 +954,25 @@ class ScriptLowering:
             )
             return Val(self._append(op, node).result, SCALAR)
         if qualname in lib.PURE_FUNCTIONS:
-            if any(a.kind not in _DATA_KINDS | {STRING, CONTAINER} for a in args):
+            if any(a.kind not in _ARG_KINDS and not _native_origin(a) for a in args):
                 raise Unsupported("library call on an unknown object")
+            if qualname in ("builtins.list", "builtins.len") and len(args) == 1 and not kwnames and args[0].elements is not None:
+                items = list(args[0].elements)
+                return self._constant(items if qualname == "builtins.list" else len(items), node)
             kind = _call_result_kind(qualname, args)
+            if qualname == "pandas.concat" and args:
+                parts = self.state.contains.get(args[0].value, ())
+                if parts and all(isinstance(p.type, df.FrameType) for p in parts):
+                    kind = FRAME
+            result_type = _type_of_kind(kind)
+            if qualname == "pandas.concat" and kind == FRAME:
+                schema = self._concat_schema(args, kwnames)
+                if schema is not None:
+                    result_type = df.FrameType.of(schema)
             op = py.CallOp(
                 operands=[[a.value for a in args]],
                 properties={"callee": StringAttr(qualname), "kwnames": _names_attr(kwnames)},
-                result_types=[_type_of_kind(kind)],
+                result_types=[result_type],
             )
             result = self._append(op, node).result
             if kind == CONTAINER:
@@ -693,6 +982,19 @@ class ScriptLowering:
 
     def _method_call(self, receiver: Val, method: str, node: ast.Call) -> Val:
         args, kwnames = self._call_args(node)
+        if receiver.elements is not None and method in ("tolist", "to_list") and not args:
+            return self._constant(list(receiver.elements), node)
+        if receiver.kind == ESTIMATOR and method == "fit_transform" and receiver.deterministic:
+            if receiver.value in self._escaped_closure():
+                raise Unsupported("fitting an estimator that opaque code may reference")
+            op = ml.FitTransformOp(
+                operands=[receiver.value, [a.value for a in args]],
+                properties={"kwnames": _names_attr(kwnames)},
+                result_types=[ml.EstimatorType(), py.ObjectType()],
+            )
+            self._append(op, node)
+            self._replace_everywhere(receiver.value, Val(op.fitted, ESTIMATOR, deterministic=True))
+            return Val(op.output, ARRAY)
         if receiver.kind == ESTIMATOR:
             if method == "fit" and receiver.deterministic:
                 op = ml.FitOp(
@@ -705,9 +1007,7 @@ class ScriptLowering:
                 # estimator now refers to the fitted one.
                 if receiver.value in self._escaped_closure():
                     raise Unsupported("fitting an estimator that opaque code may reference")
-                for n, v in list(self.state.env.items()):
-                    if v.value is receiver.value:
-                        self.state.env[n] = fitted
+                self._replace_everywhere(receiver.value, fitted)
                 return fitted
             if method in lib.ESTIMATOR_PREDICT_METHODS:
                 op = ml.PredictOp(
@@ -720,8 +1020,17 @@ class ScriptLowering:
         if receiver.kind in (FRAME, COLUMN) and method in lib.PURE_PANDAS_METHODS:
             if "inplace" in kwnames:
                 raise Unsupported("inplace=True")
-            if any(a.kind not in _DATA_KINDS | {STRING, CONTAINER} for a in args):
+            if any(a.kind not in _ARG_KINDS and not (method not in lib.METHODS_CALLING_USER_CODE and _native_origin(a)) for a in args):
                 raise Unsupported("pandas method with an argument of unknown type")
+            if receiver.kind == FRAME and method == "select_dtypes":
+                schema = _frame_schema(receiver)
+                selected = _select_dtypes_schema(schema, args, kwnames, self._static_value) if schema is not None else None
+                op = df.MethodOp(
+                    operands=[receiver.value, [a.value for a in args]],
+                    properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
+                    result_types=[df.FrameType.of(selected) if selected is not None else df.FrameType.unknown()],
+                )
+                return Val(self._append(op, node).result, FRAME)
             if receiver.kind == COLUMN and method == "fillna" and len(args) == 1 and not kwnames and args[0].kind == SCALAR:
                 return self._elementwise("fillna", [receiver, args[0]], node)
             if receiver.kind == FRAME and method == "drop":
@@ -735,7 +1044,7 @@ class ScriptLowering:
                         result_types=[df.FrameType.of(new) if new is not None else df.FrameType.unknown()],
                     )
                     return Val(self._append(op, node).result, FRAME)
-            result_type, kind = _method_result(receiver, method, args)
+            result_type, kind = _method_result(receiver, method, args, kwnames)
             op = df.MethodOp(
                 operands=[receiver.value, [a.value for a in args]],
                 properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
@@ -743,6 +1052,56 @@ class ScriptLowering:
             )
             return Val(self._append(op, node).result, kind)
         raise Unsupported(f"method {method} on {receiver.kind}")
+
+    def _static_value(self, val: Val) -> Any:
+        """The Python object ``val`` is known to be at compile time, or ``_NO_CONST``."""
+        if val.is_const:
+            return val.const
+        if val.kind == TYPE and val.qualname is not None:
+            return _resolve_type(val.qualname)
+        owner = val.value.owner
+        parts = self._parts.get(val.value)
+        if isinstance(owner, py.BuildOp) and owner.kind.data in ("list", "tuple") and parts is not None:
+            items = [self._static_value(p) for p in parts]
+            if any(i is _NO_CONST for i in items):
+                return _NO_CONST
+            return items if owner.kind.data == "list" else tuple(items)
+        return _NO_CONST
+
+    def _nested_estimators(self, args: list[Val]) -> list[Val] | None:
+        """Estimators inside the arguments (pipeline steps...); None if any part is unknown."""
+        found: list[Val] = []
+        todo = list(args)
+        while todo:
+            val = todo.pop()
+            if val.kind == ESTIMATOR:
+                found.append(val)
+            elif val.kind == CONTAINER and val.value in self._parts:
+                todo.extend(self._parts[val.value])
+            elif val.kind not in _ARG_KINDS:
+                return None
+        return found
+
+    def _concat_schema(self, args: list[Val], kwnames: list[str]) -> list[tuple[str, str]] | None:
+        """``pd.concat([frames], ignore_index=...)`` of frames with the same columns."""
+        n_positional = len(args) - len(kwnames)
+        keywords = dict(zip(kwnames, args[n_positional:]))
+        if n_positional != 1 or not set(keywords) <= {"ignore_index", "axis"}:
+            return None
+        if "axis" in keywords and keywords["axis"].const not in (0, "index"):
+            return None
+        parts = self.state.contains.get(args[0].value)
+        if not parts:
+            return None
+        schemas = [p.type.schema if isinstance(p.type, df.FrameType) else None for p in parts]
+        if any(sc is None for sc in schemas) or any([c for c, _ in sc] != [c for c, _ in schemas[0]] for sc in schemas):  # type: ignore[union-attr]
+            return None
+        merged = []
+        for i, (column, _) in enumerate(schemas[0]):  # type: ignore[index]
+            dtypes = {sc[i][1] for sc in schemas}  # type: ignore[index]
+            dtype = dtypes.pop() if len(dtypes) == 1 else "float64" if dtypes == {"int64", "float64"} else "?"
+            merged.append((column, dtype))
+        return merged
 
     def _read_csv(self, node: ast.Call) -> Val:
         if not node.args or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
@@ -814,6 +1173,14 @@ class ScriptLowering:
             self.state.contains[value] = tuple(p.value for p in result.parts)
             return Val(value, CONTAINER)
         # Materialize a module attribute path as getattr ops.
+        if result.qualname in lib.TYPE_OBJECTS:
+            if result.base is None:
+                module, _, attr = result.qualname.rpartition(".")
+                return Val(self._import(module, attr, node).result, TYPE, qualname=result.qualname)
+            value = result.base.value
+            for attr in result.path:
+                value = self._append(py.GetAttrOp(operands=[value], properties={"attr": StringAttr(attr)}, result_types=[py.ObjectType()]), node).result
+            return Val(value, TYPE, qualname=result.qualname)
         if result.base is None:
             raise Unsupported("builtin used as a value")
         if result.qualname in lib.PURE_CONSTANTS:
@@ -892,6 +1259,87 @@ def _literal(node: ast.expr) -> Any:
     return value
 
 
+def _fill_keeps_dtype(dtype: str, value: Any) -> bool:
+    if value is _NO_CONST:
+        return False
+    if dtype == "object":
+        return True
+    if dtype == "float64":
+        return type(value) in (int, float)
+    if dtype == "str":
+        return type(value) is str
+    return False
+
+
+def _native_origin(val: Val) -> bool:
+    """Whether a value was computed by a library op (not by opaque code or a caller).
+
+    Such objects are pandas/numpy/sklearn/builtin results, whose dunder
+    methods (``__len__``, ``__format__``...) have no side effects.
+    """
+    return not isinstance(val.value.owner, (py.ExecOp, py.ArgOp)) and not isinstance(val.value, BlockArgument)
+
+
+def _dtype_predicate(qualname: str, dtype: str) -> bool | None:
+    """A ``pandas.api.types.is_*_dtype`` predicate, by pandas on an empty column of ``dtype``."""
+    if dtype == "?":
+        return None
+    import warnings
+
+    import pandas as pd
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return bool(_resolve_type(qualname)(pd.Series(dtype=dtype)))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def _dtype_equals(dtype: str, other: str) -> bool | None:
+    """``pandas_dtype(dtype) == other`` as pandas decides it, or None if unknown."""
+    if dtype == "?":
+        return None
+    import pandas as pd
+
+    try:
+        return bool(pd.api.types.pandas_dtype(dtype) == other)
+    except TypeError:
+        return None
+
+
+def _select_dtypes_schema(schema: list[tuple[str, str]], args: list[Val], kwnames: list[str], static_value: Callable[[Val], Any]) -> list[tuple[str, str]] | None:
+    """The columns ``select_dtypes`` keeps, computed by pandas on an empty frame of the schema."""
+    if any(d == "?" for _, d in schema) or len(args) != len(kwnames):
+        return None
+    options: dict[str, Any] = {}
+    for name, arg in zip(kwnames, args):
+        value = static_value(arg)
+        if value is _NO_CONST:
+            return None
+        options[name] = value
+    import warnings
+
+    import pandas as pd
+
+    try:
+        empty = pd.DataFrame({c: pd.Series(dtype=d) for c, d in schema})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            kept = empty.select_dtypes(**options)
+    except (TypeError, ValueError):
+        return None  # pandas raises at run time, from the real call
+    types = dict(schema)
+    return [(str(c), types[str(c)]) for c in kept.columns]
+
+
+def _resolve_type(qualname: str) -> Any:
+    import importlib
+
+    module, _, attr = qualname.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
+
+
 def _frame_schema(val: Val) -> list[tuple[str, str]] | None:
     t = val.value.type
     return t.schema if isinstance(t, df.FrameType) else None
@@ -910,9 +1358,11 @@ _FLOAT_RESULT = {"truediv", "log", "log1p", "log2", "log10", "exp", "expm1", "sq
 _BOOL_RESULT = {"eq", "ne", "lt", "le", "gt", "ge"}
 
 
-def _elementwise_dtype(fn: str, dtypes: list[str | None]) -> str | None:
+def _elementwise_dtype(fn: str, dtypes: list[str | None]) -> str | None:  # noqa: PLR0911
     """The result dtype for the common numeric cases; None when unsure."""
     if fn in _BOOL_RESULT:
+        return "bool"
+    if fn in ("and", "or", "xor", "invert") and all(d == "bool" for d in dtypes):
         return "bool"
     if fn == "fillna":
         return "float64" if dtypes[0] == "float64" else None
@@ -963,20 +1413,31 @@ _SAME_KIND_METHODS = {
 }
 
 
-def _method_result(receiver: Val, method: str, args: list[Val]) -> tuple[Attribute, str]:
+def _method_result(receiver: Val, method: str, args: list[Val], kwnames: list[str]) -> tuple[Attribute, str]:
     if method in _SAME_KIND_METHODS and not (method == "reset_index" and receiver.kind == COLUMN):
         if receiver.kind == FRAME:
-            keeps_schema = method in ("fillna", "copy", "head", "tail", "sort_values", "sort_index", "sample", "ffill", "bfill", "dropna", "drop_duplicates")
+            keeps_schema = method in ("copy", "head", "tail", "sort_values", "sort_index", "sample", "dropna", "drop_duplicates")
+            if method == "reset_index" and len(args) == 1 and args[0].const is True and kwnames == ["drop"]:
+                keeps_schema = True  # new row labels, the same columns
             t = receiver.value.type if keeps_schema else df.FrameType.unknown()
-            if method == "fillna" and isinstance(t, df.FrameType) and t.schema is not None:
-                t = df.FrameType.unknown() if any(d not in ("float64", "object", "str") for _, d in t.schema) else t
+            schema = _frame_schema(receiver)
+            if method == "fillna" and schema is not None:
+                # The columns stay; a dtype stays where the value fits it.
+                value = args[0].const if len(args) == 1 and args[0].is_const else _NO_CONST
+                t = df.FrameType.of([(c, d if _fill_keeps_dtype(d, value) else "?") for c, d in schema])
             return t, FRAME
-        dtype = receiver.value.type.dtype_name if method in ("copy", "head", "tail", "sort_values", "sort_index", "clip", "abs", "shift", "dropna") else None  # type: ignore[union-attr]
+        # Only row selections keep a column's dtype for certain (shift, clip
+        # and friends may introduce NaN or floats).
+        dtype = receiver.value.type.dtype_name if method in ("copy", "head", "tail", "sort_values", "sort_index", "dropna", "sample", "drop_duplicates") else None  # type: ignore[union-attr]
         return df.ColumnType.of(dtype), COLUMN
-    if receiver.kind == FRAME and method in _SCALAR_METHODS | {"mode", "quantile", "isin", "describe", "value_counts"}:
-        return py.ObjectType(), OBJECT  # a Series of per-column results, or a frame
+    if receiver.kind == FRAME and method in _SCALAR_METHODS:
+        return df.ColumnType.of(None), COLUMN  # one result per column
+    if receiver.kind == FRAME and method in ("mode", "quantile", "isin", "describe", "corr"):
+        return df.FrameType.unknown(), FRAME
     if receiver.kind == COLUMN and method in _SCALAR_METHODS:
         return py.ObjectType(), SCALAR
+    if receiver.kind == COLUMN and method in ("mode", "value_counts", "isin", "map", "apply", "quantile"):
+        return df.ColumnType.of(None), COLUMN
     if method in ("to_numpy", "unique"):
         return py.ObjectType(), ARRAY
     return py.ObjectType(), OBJECT
@@ -984,7 +1445,7 @@ def _method_result(receiver: Val, method: str, args: list[Val]) -> tuple[Attribu
 
 def _call_result_kind(qualname: str, args: list[Val]) -> str:
     if qualname in ("pandas.DataFrame", "pandas.concat", "pandas.get_dummies", "pandas.merge"):
-        return FRAME if qualname != "pandas.concat" or all(a.kind == FRAME for a in args[:1]) else OBJECT
+        return FRAME if qualname != "pandas.concat" else OBJECT  # concat: decided from its parts
     if qualname in ("pandas.Series",):
         return COLUMN
     if qualname in ("builtins.len", "builtins.int", "builtins.float", "builtins.bool", "builtins.round", "builtins.isinstance"):

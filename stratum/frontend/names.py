@@ -61,12 +61,73 @@ def names_bound(stmt: ast.stmt) -> set[str]:
     return bound
 
 
+# Builtins that neither mutate their arguments nor keep references to them.
+_READ_ONLY_BUILTINS = frozenset(
+    {
+        "print", "len", "int", "float", "str", "repr", "round", "abs", "min", "max", "sum",
+        "sorted", "list", "tuple", "dict", "set", "format", "isinstance", "type", "bool",
+        "enumerate", "zip", "range", "any", "all", "hash", "id", "divmod", "pow",
+    }
+)
+# Methods that are read-only on every library type agents use (pandas,
+# numpy, sklearn, str, list, dict): they return new objects.
+_READ_ONLY_METHODS = frozenset(
+    {
+        "head", "tail", "describe", "info", "sum", "mean", "median", "std", "var", "min", "max",
+        "count", "nunique", "unique", "value_counts", "isnull", "isna", "notna", "notnull",
+        "to_string", "tolist", "to_list", "to_numpy", "copy", "round", "abs", "corr", "any",
+        "all", "idxmax", "idxmin", "nlargest", "nsmallest", "sort_values", "argsort", "format",
+        "join", "upper", "lower", "strip", "replace", "split", "startswith", "endswith",
+        "items", "keys", "values", "get", "astype", "reshape", "ravel", "flatten", "item",
+        "memory_usage", "quantile", "mode", "skew", "select_dtypes", "get_params", "predict",
+        "score", "predict_proba", "cumsum", "dropna", "fillna", "drop", "rename",
+        "reset_index", "set_index", "sample", "shift", "diff", "pct_change", "clip", "rank",
+        "duplicated", "drop_duplicates", "isin", "between", "groupby", "rolling", "expanding",
+        "ewm", "merge",
+    }
+)
+
+
+def is_read_only(stmts: list[ast.stmt]) -> bool:
+    """Whether running ``stmts`` can mutate no object that existed before.
+
+    Assigning plain names is allowed (the caller treats their values as new
+    objects that may alias anything). Stores into attributes or items,
+    ``inplace=`` arguments, calls of anything but read-only builtins and
+    methods, and nested scopes are not. Callables passed as arguments (lambdas)
+    are nested scopes, so ``apply(f)`` with a script function still counts as
+    read-only only when ``f`` is a read-only builtin.
+    """
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                return False
+            if isinstance(node, (ast.Global, ast.Nonlocal, ast.Lambda, ast.Yield, ast.YieldFrom, ast.Await, *_SCOPES)):
+                return False
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                return False  # importing runs module code
+            if isinstance(node, ast.Call):
+                if any(k.arg in ("inplace", "out") for k in node.keywords):
+                    return False
+                func = node.func
+                if isinstance(func, ast.Name):
+                    if func.id not in _READ_ONLY_BUILTINS:
+                        return False
+                elif isinstance(func, ast.Attribute):
+                    if func.attr not in _READ_ONLY_METHODS:
+                        return False
+                else:
+                    return False
+    return True
+
+
 @dataclass
 class ScriptFacts:
     """Whole-script facts the lowering needs before it looks at any statement."""
 
     dynamic_scope: bool = False  # uses globals()/exec/... or `import *`
     function_globals: set[str] = field(default_factory=set)  # names read inside any def/lambda/class
+    defines_classes: bool = False  # user classes can give any method name side effects
 
     @staticmethod
     def of(tree: ast.Module) -> ScriptFacts:
@@ -78,4 +139,6 @@ class ScriptFacts:
                 facts.dynamic_scope = True
             elif isinstance(node, _SCOPES):
                 facts.function_globals |= names_read(node)
+                if isinstance(node, ast.ClassDef):
+                    facts.defines_classes = True
         return facts

@@ -70,6 +70,22 @@ class PredictOp(IRDLOperation):
 
 
 @irdl_op_definition
+class FitTransformOp(IRDLOperation):
+    """``estimator.fit_transform(X, ...)`` on a copy: the fitted copy and the output.
+
+    Not ``fit`` then ``transform``: some estimators compute the two differently.
+    """
+
+    name = "ml.fit_transform"
+    estimator = operand_def(EstimatorType)
+    args = var_operand_def()
+    kwnames = prop_def(ArrayAttr[StringAttr])
+    fitted = result_def(EstimatorType)
+    output = result_def()
+    traits = traits_def(Pure())
+
+
+@irdl_op_definition
 class SplitOp(IRDLOperation):
     """``train_test_split(*arrays, **kwargs)`` with a fixed ``random_state``."""
 
@@ -94,6 +110,6 @@ class MetricOp(IRDLOperation):
 
 ML = Dialect(
     "ml",
-    [EstimatorOp, FitOp, PredictOp, SplitOp, MetricOp],
+    [EstimatorOp, FitOp, FitTransformOp, PredictOp, SplitOp, MetricOp],
     [EstimatorType],
 )

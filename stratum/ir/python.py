@@ -23,6 +23,7 @@ from xdsl.irdl import (
     irdl_op_definition,
     operand_def,
     opt_operand_def,
+    opt_prop_def,
     prop_def,
     result_def,
     traits_def,
@@ -90,6 +91,11 @@ class ExecOp(IRDLOperation):
     before the code runs; ``outputs`` are the values of ``names_out`` read back
     after it. The code keeps the script's file name and line numbers, so
     tracebacks point at the script itself. Effects are unknown.
+
+    Code from the body of an inlined script function carries ``function``
+    (its name, for tracebacks) and ``local_names``: those names are the
+    function's locals and live in a namespace of their own, layered over the
+    script's globals, so they never overwrite a global of the same name.
     """
 
     name = "python.exec"
@@ -98,6 +104,8 @@ class ExecOp(IRDLOperation):
     source = prop_def(StringAttr)
     names_in = prop_def(ArrayAttr[StringAttr])
     names_out = prop_def(ArrayAttr[StringAttr])
+    function = opt_prop_def(StringAttr)
+    local_names = opt_prop_def(ArrayAttr[StringAttr])
     next = result_def(TokenType)
     outputs = var_result_def()
 

@@ -106,6 +106,8 @@ def _build(kind: str, elements: Sequence[Any]) -> Any:
         return list(elements)
     if kind == "tuple":
         return tuple(elements)
+    if kind == "slice":
+        return slice(*elements)
     half = len(elements) // 2
     return dict(zip(elements[:half], elements[half:]))
 
@@ -125,6 +127,11 @@ def _fit(estimator: Any, op: Operation, operands: Sequence[Any]) -> Any:
     fitted = copy.deepcopy(estimator)  # the operand stays unfitted for its other users
     _call(fitted.fit, op, operands)
     return fitted
+
+
+def _fit_transform(estimator: Any, op: Operation, operands: Sequence[Any]) -> tuple[Any, Any]:
+    fitted = copy.deepcopy(estimator)
+    return fitted, _call(fitted.fit_transform, op, operands)
 
 
 def _category_codes(column: Any) -> Any:
@@ -175,6 +182,7 @@ _HANDLERS: dict[type[Operation], Callable[[Any, Sequence[Any]], tuple[Any, ...]]
     df.CategoryCodesOp: lambda op, xs: (_category_codes(xs[0]),),
     ml.EstimatorOp: lambda op, xs: (_call(resolve(op.cls.data), op, xs),),
     ml.FitOp: lambda op, xs: (_fit(xs[0], op, xs[1:]),),
+    ml.FitTransformOp: lambda op, xs: _fit_transform(xs[0], op, xs[1:]),
     ml.PredictOp: lambda op, xs: (_call(getattr(xs[0], op.method.data), op, xs[1:]),),
     ml.SplitOp: lambda op, xs: tuple(_call(resolve("sklearn.model_selection.train_test_split"), op, xs)),
     ml.MetricOp: lambda op, xs: (_call(resolve(op.metric.data), op, xs),),

@@ -19,5 +19,12 @@ print(train.shape)
 # CHECK: %[[SHAPE:.*]] = "python.getattr"(%[[NEW]]) <{attr = "shape"}>
 # CHECK: "python.print"(%{{.*}}, %[[SHAPE]]) <{kwnames = []}>
 train.info()
-# CHECK: "python.exec"(%{{.*}}, %[[NEW]]) <{source = "train.info()", names_in = ["train"], names_out = ["train"]}>
+# A read-only statement: the frame keeps its version.
+# CHECK: "python.exec"(%{{.*}}, %[[NEW]]) <{source = "train.info()", names_in = ["train"], names_out = []}>
 # CHECK-SAME: loc("{{.*}}house_prices_snippet.py":21:1)
+train.loc[0, 'LotArea'] = 0
+# A store into the frame: opaque, and the frame gets a new version.
+# CHECK: %{{.*}}, %[[MUTATED:.*]] = "python.exec"(%{{.*}}, %[[NEW]]) <{source = "train.loc[0, 'LotArea'] = 0", names_in = ["train"], names_out = ["train"]}>
+# CHECK-SAME: loc("{{.*}}house_prices_snippet.py":25:1)
+print(train.shape)
+# CHECK: "python.getattr"(%[[MUTATED]]) <{attr = "shape"}>
