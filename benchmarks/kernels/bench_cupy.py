@@ -56,6 +56,30 @@ def best(fn: Callable[[], object], repeat: int, sync: bool = False) -> float:
     return min(times)
 
 
+def measure_ulps() -> None:
+    """Largest ulp distance between CUDA's transcendentals and numpy's, over ~1e6 values each."""
+    rng = np.random.default_rng(0)
+    values = np.concatenate([rng.standard_normal(500_000) * 5, np.exp(rng.uniform(-700, 700, 500_000)), rng.uniform(-1, 1, 100_000)])
+    for dtype in ("float64", "float32"):
+        with np.errstate(over="ignore"):
+            v = values.astype(dtype)
+        row = []
+        for fn in ("log", "log1p", "log2", "log10", "exp", "expm1", "sin", "cos", "tan", "tanh", "arctan", "pow"):
+            args = (v, np.abs(v[::-1]) / 100) if fn == "pow" else (v,)
+            program = ElementwiseProgram((dtype,) * len(args), Apply(fn, tuple(Input(k) for k in range(len(args)))))
+            with np.errstate(all="ignore"):
+                expected = getattr(np, {"pow": "power"}.get(fn, fn))(*(args if fn != "pow" else (np.abs(v), args[1])))
+            actual = gpu.compile_program(program)(*((np.abs(v), args[1]) if fn == "pow" else args))
+            ints = np.dtype(f"int{actual.dtype.itemsize * 8}")
+            ok = (actual == expected) | (np.isnan(actual) & np.isnan(expected))
+            def ordered(x: np.ndarray) -> np.ndarray:
+                bits = x.view(ints).astype(np.int64)
+                return np.where(bits < 0, np.iinfo(ints).min - bits, bits)
+            diff = np.abs(ordered(actual[~ok]) - ordered(expected[~ok])) if (~ok).any() else np.zeros(1, np.int64)
+            row.append(f"{fn} {int(diff.max())}ulp/{100 * (~ok).mean():.1f}%")
+        print(f"max ulp (share differing), {dtype}: " + ", ".join(row))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", nargs="+", type=float, default=[1e6, 1e7, 1e8])
@@ -65,6 +89,7 @@ def main() -> None:
     props = cupy.cuda.runtime.getDeviceProperties(0)
     print(f"device {props['name'].decode()}, cupy {cupy.__version__}, numpy {np.__version__}, pandas {pd.__version__}, "
           f"numba {numba.__version__} ({numba.get_num_threads()} threads)")
+    measure_ulps()
     header = f"{'program':<50} {'rows':>6} {'pandas ms':>10} {'numba ms':>9} {'gpu+copy ms':>12} {'gpu ms':>8} {'vs pandas':>10} {'vs numba':>9} {'kernel vs pandas':>17}"
     print(header)
     print("-" * len(header))

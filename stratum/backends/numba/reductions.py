@@ -33,6 +33,7 @@ machine code there and later processes load it instead of compiling.
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from typing import Any
 
@@ -299,7 +300,16 @@ def _module_source() -> str:
     for name, load in _LOADS.items():
         parts.append(_PAIRWISE_TEMPLATE.format(name=name, load=load, serial=_SERIAL, parallel=_PARALLEL))
     parts.append(_OTHER_KERNELS)
-    return "\n".join(parts)
+    source = "\n".join(parts)
+    # A serial twin of every parallel kernel, for columns too short to pay for
+    # waking the thread pool (on a busy machine that can cost milliseconds).
+    twins = []
+    for block in source.split("\n\n\n"):
+        block = block.strip("\n")
+        if block.startswith(_PARALLEL):
+            twin = block.replace(_PARALLEL, _SERIAL, 1).replace("numba.prange(", "range(")
+            twins.append(re.sub(r"^def (\w+)\(", r"def \1_serial(", twin, count=1, flags=re.M))
+    return source + "\n\n" + "\n\n\n".join(twins) + "\n"
 
 
 _module_lock = threading.Lock()
@@ -329,26 +339,32 @@ def _depth(n: int) -> int:
     return depth
 
 
+def _kernel(name: str, n: int) -> Any:
+    """The parallel kernel ``name``, or its serial twin for short columns or one thread."""
+    serial = n < PARALLEL_MIN_ROWS or numba.get_num_threads() == 1
+    return getattr(_kernels(), f"{name}_serial" if serial else name)
+
+
 def _whole_sum(name: str, a: np.ndarray, zero: Any, avg: float = 0.0) -> Any:
     """What ``ndarray.sum()`` gives for the (NaN -> 0 filled) values, as numpy's pairwise sum."""
-    return _kernels().__dict__[f"whole_{name}"](a, zero, avg, _depth(len(a)))
+    return _kernel(f"whole_{name}", len(a))(a, zero, avg, _depth(len(a)))
 
 
 def _buffered_sum(name: str, a: np.ndarray) -> np.float64:
     """``a.sum(dtype=np.float64)`` of an array that is not float64 (numpy casts in buffers)."""
-    return _kernels().__dict__[f"buffered_{name}"](a, np.float64(0.0), 0.0, np.getbufsize())  # type: ignore[no-any-return]
+    return _kernel(f"buffered_{name}", len(a))(a, np.float64(0.0), 0.0, np.getbufsize())  # type: ignore[no-any-return]
 
 
 def _valid(a: np.ndarray) -> int:
     if a.dtype.kind != "f":
         return len(a)
-    return len(a) - int(_kernels().nan_count(a, _chunks(len(a))))
+    return len(a) - int(_kernel("nan_count", len(a))(a, _chunks(len(a))))
 
 
 def _sum(a: np.ndarray) -> Any:
     if a.dtype.kind == "f":
         return a.dtype.type(_whole_sum("same", a, a.dtype.type(0.0)))
-    return np.int64(_kernels().int_sum(a, _chunks(len(a))))
+    return np.int64(_kernel("int_sum", len(a))(a, _chunks(len(a))))
 
 
 def _mean(a: np.ndarray) -> Any:
@@ -383,8 +399,8 @@ def _min_max(a: np.ndarray, want_max: bool) -> Any:
     if a.dtype.kind == "b":
         return np.bool_(a.any() if want_max else a.all())
     if a.dtype.kind == "i":
-        return a.dtype.type(_kernels().int_min_max(a, _chunks(len(a)), want_max))
-    result, found, mixed_zeros = _kernels().float_min_max(a, _chunks(len(a)), want_max)
+        return a.dtype.type(_kernel("int_min_max", len(a))(a, _chunks(len(a)), want_max))
+    result, found, mixed_zeros = _kernel("float_min_max", len(a))(a, _chunks(len(a)), want_max)
     if not found:
         return a.dtype.type(np.nan)
     if mixed_zeros:  # which zero numpy returns depends on its SIMD lanes: ask numpy
