@@ -19,6 +19,7 @@ other script that needs the value it was computing computes it itself.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import locale
 import os
@@ -58,6 +59,8 @@ class ScriptResult:
     cache_hits: int = 0
     cache_stores: int = 0
     memo_hits: int = 0
+    cache_corrupt: int = 0  # damaged cache entries found (and recomputed)
+    computed: dict[str, int] = field(default_factory=dict)  # op name -> how many this script computed
     backends: dict[str, int] = field(default_factory=dict)
 
 
@@ -141,10 +144,15 @@ def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_fil
     os.dup2(null, 0)
     os.close(null)
     encoding = os.environ.get("PYTHONIOENCODING", "").split(":")[0] or locale.getpreferredencoding(False)
-    # What python gives a script whose output goes to files: block-buffered stdout, line-buffered stderr.
+    # What python gives a script whose output goes to files: block-buffered stdout and
+    # line-buffered stderr, or both unbuffered under PYTHONUNBUFFERED (python -u).
     sys.stdin = open(0, encoding=encoding, closefd=False)  # noqa: SIM115
-    sys.stdout = open(1, "w", encoding=encoding, closefd=False)  # noqa: SIM115
-    sys.stderr = open(2, "w", encoding=encoding, errors="backslashreplace", buffering=1, closefd=False)  # noqa: SIM115
+    if os.environ.get("PYTHONUNBUFFERED"):
+        sys.stdout = io.TextIOWrapper(open(1, "wb", buffering=0, closefd=False), encoding=encoding, write_through=True)  # noqa: SIM115
+        sys.stderr = io.TextIOWrapper(open(2, "wb", buffering=0, closefd=False), encoding=encoding, errors="backslashreplace", write_through=True)  # noqa: SIM115
+    else:
+        sys.stdout = open(1, "w", encoding=encoding, closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", encoding=encoding, errors="backslashreplace", buffering=1, closefd=False)  # noqa: SIM115
     sys.argv = [path]
     sys.path[0] = os.path.dirname(os.path.abspath(path))
 
@@ -161,6 +169,8 @@ def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_fil
             cache_hits=stats["cache_hits"],
             cache_stores=stats["cache_stores"],
             memo_hits=stats["memo_hits"],
+            cache_corrupt=cache.stats.corrupt if cache is not None else 0,
+            computed=dict(stats["computed"]),
             backends=dict(stats["backends"]),
             ops=executor.records,
         )
@@ -328,6 +338,8 @@ def _finish(
         result.cache_hits = record.get("cache_hits", 0)
         result.cache_stores = record.get("cache_stores", 0)
         result.memo_hits = record.get("memo_hits", 0)
+        result.cache_corrupt = record.get("cache_corrupt", 0)
+        result.computed = record.get("computed", {})
         result.backends = record.get("backends", {})
         records[k] = {int(i): r for i, r in (record.get("ops") or {}).items()}
     _unmirror(created)

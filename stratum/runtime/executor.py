@@ -25,6 +25,7 @@ import os
 import sys
 import time
 import types
+import warnings
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ class _Slot:
 @dataclass(frozen=True)
 class _Failure:
     exc: BaseException
+    op: Operation | None = None  # the op that raised; values computed from it fail too
 
 
 @dataclass
@@ -121,6 +123,8 @@ class Executor:
         self._op_index: dict[Operation, int] | None = None
         self._signatures: dict[Operation, str] = {}
         self._memo: dict[tuple[Any, ...], tuple[_Slot, ...] | _Failure] = {}
+        self._warnings: dict[Operation, list[warnings.WarningMessage]] = {}  # what each op's library call warned
+        self._warned: set[tuple[Operation, int]] = set()  # (op, script) pairs already shown
         self._vids = itertools.count()
         self._runs: dict[SSAValue, ScriptRun] = {}
         self._code_cache: dict[tuple[str, str, int], types.CodeType] = {}
@@ -129,6 +133,7 @@ class Executor:
             "memo_hits": 0,
             "cache_hits": 0,
             "cache_stores": 0,
+            "computed": collections.Counter(),  # op name -> how many computed here
             "backends": collections.Counter(),
         }
 
@@ -253,7 +258,8 @@ class Executor:
             outcome = self._evaluate(value, run)
             if isinstance(outcome, _Failure):
                 owner, _, _ = _producer(value)
-                self._raise_in_script(copy.copy(outcome.exc).with_traceback(outcome.exc.__traceback__), owner, anchor, run)
+                # Python raises at the expression that failed, not at the value built from it.
+                self._raise_in_script(copy.copy(outcome.exc).with_traceback(outcome.exc.__traceback__), outcome.op or owner, anchor, run)
             slot = run.values[value]
         if isinstance(slot.obj, Unbound) and not isinstance(anchor, (py.ExecOp, py.BindOp)):
             self._raise_in_script(NameError(f"name {slot.obj.name!r} is not defined"), anchor, anchor, run)
@@ -279,6 +285,7 @@ class Executor:
                 failure = _Failure(NameError(f"name {name!r} is not defined"))
                 return failure
             outcome = self._compute(op, backend_name, operand_slots, run)
+            self._replay_warnings(op, run)
             if isinstance(outcome, _Failure):
                 return outcome
             for result, slot in zip(outputs, outcome):
@@ -331,12 +338,17 @@ class Executor:
         args = [s.obj for s in operands]
         started = time.perf_counter()
         try:
-            objects, used = _execute(op, backend_name, args)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                objects, used = _execute(op, backend_name, args)
         except Exception as exc:
             self._record(op, "failed", time.perf_counter() - started, backend_name, 0.0, content_key)
-            return _Failure(exc)
+            self._warnings[op] = caught
+            return _Failure(exc, op)
+        self._warnings[op] = caught
         elapsed = time.perf_counter() - started
         self.stats["backends"][used] += 1
+        self.stats["computed"][op.name] += 1
         self._record(op, "computed", elapsed, used, 0.0, content_key)
         if content_key is None:
             return tuple(_Slot(o, next(self._vids)) for o in objects)
@@ -386,6 +398,29 @@ class Executor:
         if index is None:
             return
         self.records[index] = {"op": op.name, "how": how, "seconds": seconds, "backend": backend_name, "waited": waited, "key": key}
+
+    def _replay_warnings(self, op: Operation, run: ScriptRun) -> None:
+        """Warnings a library call gave, as Python shows them: from the script's line.
+
+        A native op runs inside Stratum, so the library attributes its
+        warnings to Stratum's frames (and DeprecationWarnings outside
+        ``__main__`` are hidden by default). Re-issuing them at the script's
+        own file and line, in ``__main__``, gives the same filtering and
+        text as under ``python``; each script that uses a shared value sees them.
+        """
+        caught = self._warnings.get(op)
+        if not caught or (op, run.index) in self._warned:
+            return
+        self._warned.add((op, run.index))
+        loc = _location_in(op, run.path)
+        if loc is None:
+            return
+        registry = run.module.__dict__.setdefault("__warningregistry__", {})
+        for w in caught:
+            warnings.warn_explicit(
+                w.message, w.category, loc.filename.data, loc.line.data,
+                module="__main__", registry=registry, module_globals=run.module.__dict__,
+            )
 
     def _raise_in_script(self, exc: BaseException, op: Operation, anchor: Operation, run: ScriptRun) -> None:
         loc = _location_in(op, run.path) or _location_in(anchor, run.path)
