@@ -68,7 +68,7 @@ PURE_PANDAS_METHODS = frozenset(
         "drop_duplicates", "duplicated", "sample", "skew", "kurt", "prod", "rank",
         "interpolate", "ffill", "bfill", "where", "mask", "explode", "melt", "pivot_table",
         "apply", "first", "last", "size", "cummax", "cummin", "log1p", "tolist", "to_list",
-        "items", "keys", "filter", "squeeze", "std", "sem", "first_valid_index",
+        "items", "keys", "filter", "squeeze", "std", "sem", "first_valid_index", "to_string",
     }
 )
 PURE_PANDAS_ATTRIBUTES = frozenset(
@@ -145,14 +145,6 @@ TYPE_OBJECTS = frozenset(
         "builtins.str", "builtins.int", "builtins.float", "builtins.bool", "builtins.object",
         "numpy.number", "numpy.float64", "numpy.float32", "numpy.int64", "numpy.int32",
         "numpy.bool_", "numpy.object_", "numpy.integer", "numpy.floating",
-    }
-)
-
-# Methods whose `inplace=True` form replaces the object by what the method returns.
-INPLACE_METHODS = frozenset(
-    {
-        "drop", "fillna", "rename", "replace", "reset_index", "sort_values", "sort_index",
-        "dropna", "set_index", "drop_duplicates", "ffill", "bfill",
     }
 )
 

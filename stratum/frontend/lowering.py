@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import ast
 import builtins
+import itertools
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xdsl.dialects.builtin import ArrayAttr, FileLineColLoc, IntAttr, StringAttr
+from xdsl.dialects.builtin import ArrayAttr, FileLineColLoc, IntAttr, StringAttr, UnitAttr
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 
 from stratum.frontend import library as lib
@@ -119,6 +120,8 @@ class LoweringStats:
 
 
 _UNROLL_LIMIT = 128
+_IDENTITY_ATTR = "stratum.identity"
+_identities = itertools.count()
 _INLINE_DEPTH_LIMIT = 8
 _RESULT_NAME = "__r__"  # as long as the keyword `return` it replaces
 
@@ -446,32 +449,9 @@ class ScriptLowering:
                 )
                 self.state.token = self._append(op, stmt).next
                 return
-        if isinstance(node, ast.Call) and any(k.arg == "inplace" for k in node.keywords):
-            self._lower_inplace(node, stmt)
-            return
         result = self.expr(node)
         values = [p.value for p in result.parts] if isinstance(result, Multi) else [self._as_val(result, node).value]
         self._bind([], values, stmt)
-
-    def _lower_inplace(self, node: ast.Call, stmt: ast.stmt) -> None:
-        """``name.method(..., inplace=True)``: the method's new object replaces the old one.
-
-        Under copy-on-write nothing else observes the old object change, so
-        every name of it seeing the new version is exactly the in-place update.
-        """
-        func = node.func
-        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in lib.INPLACE_METHODS):
-            raise Unsupported("inplace=True")
-        flag = next(k for k in node.keywords if k.arg == "inplace")
-        if not (isinstance(flag.value, ast.Constant) and flag.value.value is True):
-            raise Unsupported("inplace= not a literal True")
-        receiver = self.state.env.get(func.value.id)
-        if receiver is None or receiver.kind not in (FRAME, COLUMN):
-            raise Unsupported("inplace method on an unknown object")
-        call = ast.Call(func=func, args=node.args, keywords=[k for k in node.keywords if k is not flag])
-        ast.copy_location(call, node)
-        new = self._method_call(receiver, func.attr, call)
-        self._rebind_version(receiver, new, stmt)
 
     def _lower_for(self, var: str, iterable: ast.expr, body: list[ast.stmt], stmt: ast.stmt) -> None:
         if any(isinstance(n, (ast.Break, ast.Continue, ast.Return, ast.Yield, ast.YieldFrom)) for b in body for n in ast.walk(b)):
@@ -546,6 +526,9 @@ class ScriptLowering:
             names_out = sorted(bound)
         else:
             escaped_names = {n for n, v in env.items() if v.value in self._escaped_closure() and not v.immutable}
+            # Objects inside the containers it gets can be mutated through them.
+            inside = self._contained_closure([env[n].value for n in read | bound if n in env])
+            escaped_names |= {n for n, v in env.items() if v.value in inside and not v.immutable}
             names_in = sorted(n for n in (read | bound | escaped_names) if n in env)
             mutated = {n for n in names_in if not env[n].immutable}
             names_out = sorted(bound | escaped_names | mutated)
@@ -559,6 +542,14 @@ class ScriptLowering:
             "names_in": _names_attr(names_in),
             "names_out": _names_attr(names_out),
         }
+        if not read_only:
+            self._keep_identity_inside(inputs)
+        first_of: dict[SSAValue, int] = {}
+        groups = [first_of.setdefault(v, i) for i, v in enumerate(inputs)]
+        if groups != list(range(len(inputs))):
+            properties["alias_groups"] = ArrayAttr(IntAttr(g) for g in groups)
+        if read_only:
+            properties["read_only"] = UnitAttr()
         if isinstance(env, Scope):
             properties["function"] = StringAttr(env.function)
             properties["local_names"] = _names_attr(sorted(n for n in set(names_in) | set(names_out) if n in env.local_names))
@@ -583,6 +574,30 @@ class ScriptLowering:
             for other, v in list(env.items()):
                 if other not in old and v.value is prev.value:
                     env[other] = env[name]
+
+    def _keep_identity_inside(self, inputs: list[SSAValue]) -> None:
+        """Objects inside containers that opaque code may mutate must stay distinct.
+
+        Merging equal computations (CSE) would make ``[np.zeros(2),
+        np.zeros(2)]`` hold one array twice; mutating one element through the
+        container would then change both. A unique attribute keeps each such
+        computation apart. (Top-level inputs are told apart by alias groups.)
+        """
+        for value in self._contained_closure(inputs):
+            owner = value.owner
+            if isinstance(owner, Operation) and not isinstance(owner, (py.ExecOp, py.ArgOp, py.ConstantOp, py.ImportOp)):
+                owner.attributes[_IDENTITY_ATTR] = IntAttr(next(_identities))
+
+    def _contained_closure(self, values: list[SSAValue]) -> set[SSAValue]:
+        """Values held, directly or not, by the containers among ``values``."""
+        todo = [inner for v in values for inner in self.state.contains.get(v, ())]
+        seen: set[SSAValue] = set()
+        while todo:
+            value = todo.pop()
+            if value not in seen:
+                seen.add(value)
+                todo.extend(self.state.contains.get(value, ()))
+        return seen
 
     def _escaped_closure(self) -> set[SSAValue]:
         seen = set(self.state.escaped)
@@ -1123,7 +1138,8 @@ class ScriptLowering:
         path = node.args[0].value
         file = Path(path) if Path(path).is_absolute() else self.base_dir / path
         fp = fingerprint(file)
-        prof = profile_csv(file, options, fp)
+        # A file the script itself may write is read as it is then, not as profiled now.
+        prof = None if os.path.normpath(path) in self.facts.written_paths else profile_csv(file, options, fp)
         op = df.ReadCsvOp(
             operands=[[v.value for v in values]],
             properties={"path": StringAttr(path), "kwnames": _names_attr(kwnames), "fingerprint": StringAttr(fp)},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass, field
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -102,6 +103,8 @@ def is_read_only(stmts: list[ast.stmt]) -> bool:
         for node in ast.walk(stmt):
             if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
                 return False
+            if isinstance(node, ast.AugAssign):
+                return False  # `a += 1` mutates arrays, lists and frames in place
             if isinstance(node, (ast.Global, ast.Nonlocal, ast.Lambda, ast.Yield, ast.YieldFrom, ast.Await, *_SCOPES)):
                 return False
             if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -128,6 +131,9 @@ class ScriptFacts:
     dynamic_scope: bool = False  # uses globals()/exec/... or `import *`
     function_globals: set[str] = field(default_factory=set)  # names read inside any def/lambda/class
     defines_classes: bool = False  # user classes can give any method name side effects
+    # Constant paths the script may write: their compile-time profile could
+    # be stale by the time the script reads them.
+    written_paths: set[str] = field(default_factory=set)
 
     @staticmethod
     def of(tree: ast.Module) -> ScriptFacts:
@@ -141,4 +147,11 @@ class ScriptFacts:
                 facts.function_globals |= names_read(node)
                 if isinstance(node, ast.ClassDef):
                     facts.defines_classes = True
+            if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+                if name.startswith("to_") or name in ("open", "savetxt", "save", "dump", "copy", "copyfile", "move", "rename", "replace", "write_text", "write_bytes"):
+                    facts.written_paths.update(
+                        os.path.normpath(a.value) for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                    )
         return facts

@@ -74,6 +74,8 @@ def profile_csv(path: Path, options: dict[str, Any], fp: str) -> Profile | None:
         frame = pd.read_csv(path, **options)
     except Exception:  # the script will hit the same error at run time, in order
         return None
+    if not frame.columns.is_unique or not all(isinstance(c, str) for c in frame.columns):
+        return None  # names the frame type cannot carry faithfully
     prof = Profile(
         tuple(str(c) for c in frame.columns),
         tuple(str(d) for d in frame.dtypes),

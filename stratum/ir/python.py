@@ -15,7 +15,7 @@ needs the value, which is where Python would have raised it.
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import ArrayAttr, IntAttr, StringAttr
+from xdsl.dialects.builtin import ArrayAttr, IntAttr, StringAttr, UnitAttr
 from xdsl.ir import Dialect, ParametrizedAttribute, TypeAttribute
 from xdsl.irdl import (
     IRDLOperation,
@@ -106,6 +106,13 @@ class ExecOp(IRDLOperation):
     names_out = prop_def(ArrayAttr[StringAttr])
     function = opt_prop_def(StringAttr)
     local_names = opt_prop_def(ArrayAttr[StringAttr])
+    # Per input, the index of the first input that was the same value when the
+    # script was lowered. Inputs in different groups were distinct objects in
+    # the script even if merging equal computations made them one value since.
+    alias_groups = opt_prop_def(ArrayAttr[IntAttr])
+    # The code mutates no object that existed before it (see
+    # ``stratum.frontend.names.is_read_only``): shared inputs need no copies.
+    read_only = opt_prop_def(UnitAttr)
     next = result_def(TokenType)
     outputs = var_result_def()
 

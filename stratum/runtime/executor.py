@@ -81,6 +81,7 @@ class ScriptRun:
     exit_code: int | None = None  # set when the script stops
     exception: BaseException | None = None
     result: Any = None
+    keys: dict[Operation, str | None] = field(default_factory=dict)  # content keys of ops, when cached
 
     @property
     def finished(self) -> bool:
@@ -122,6 +123,7 @@ class Executor:
         self.records: dict[int, dict[str, Any]] | None = {} if record_ops else None
         self._op_index: dict[Operation, int] | None = None
         self._signatures: dict[Operation, str] = {}
+        self._missed: set[str] = set()  # keys looked up in vain during this run
         self._memo: dict[tuple[Any, ...], tuple[_Slot, ...] | _Failure] = {}
         self._warnings: dict[Operation, list[warnings.WarningMessage]] = {}  # what each op's library call warned
         self._warned: set[tuple[Operation, int]] = set()  # (op, script) pairs already shown
@@ -208,8 +210,10 @@ class Executor:
     def _exec(self, op: py.ExecOp, run: ScriptRun, outputs: list[SSAValue]) -> None:
         names_in = [n.data for n in op.names_in.data]
         values = [self._force(v, run, op) for v in op.inputs]
-        private = [_is_private(v) for v in op.inputs]
-        values = _protective_copies(values, private)
+        if op.read_only is None:
+            private = [_is_private(v) for v in op.inputs]
+            groups = [g.data for g in op.alias_groups.data] if op.alias_groups is not None else list(range(len(values)))
+            values = _protective_copies(values, private, groups)
         globals_ = run.module.__dict__
         local_names = {n.data for n in op.local_names.data} if op.local_names is not None else None
         # Globals go to the module (script functions called from this code
@@ -274,6 +278,17 @@ class Executor:
                 stack.pop()
                 continue
             op, backend_name, outputs = _producer(top)
+            if self.cache is not None and op.name not in _NOT_STORED:
+                # Keys need no values: a cached value is found before its inputs are computed.
+                content_key = self._op_key(op, run)
+                if content_key is not None and content_key not in self._missed:
+                    hit = self._lookup(op, content_key)
+                    if hit is not None:
+                        stack.pop()
+                        for result, slot in zip(outputs, hit):
+                            run.values[result] = slot
+                        continue
+                    self._missed.add(content_key)
             missing = [v for v in op.operands if v not in run.values]
             if missing:
                 stack.extend(missing)
@@ -302,11 +317,11 @@ class Executor:
         if cached is not None:
             self.stats["memo_hits"] += 1
             return cached
-        content_key = self._content_key(op, operands) if self.cache is not None else None
+        content_key = self._op_key(op, run) if self.cache is not None else None
         if content_key is None:
             outcome = self._execute(op, backend_name, operands, None)
         else:
-            outcome = self._lookup(op, content_key)
+            outcome = None if content_key in self._missed else self._lookup(op, content_key)
             if outcome is None and op.name not in _NOT_STORED and (op.name in _WORTH_WAITING or self._is_shared(op)):
                 # Another worker may be computing it: wait for it, then look again.
                 started = time.perf_counter()
@@ -355,18 +370,48 @@ class Executor:
         if op.name not in _NOT_STORED and (always_store or elapsed >= STORE_MIN_SECONDS):
             if self.cache.put(content_key, tuple(objects)):  # type: ignore[union-attr]
                 self.stats["cache_stores"] += 1
+                self._missed.discard(content_key)
         return tuple(_Slot(o, next(self._vids), _result_key(content_key, i)) for i, o in enumerate(objects))
 
-    def _content_key(self, op: Operation, operands: list[_Slot]) -> str | None:
-        if any(s.key is None for s in operands):
-            return None
-        parts = [self._signature(op), *(s.key for s in operands)]  # type: ignore[misc]
-        if isinstance(op, df.ReadCsvOp):
-            fingerprint = self.cache.file_fingerprint(op.path.data)  # type: ignore[union-attr]
-            if fingerprint is None:
-                return None
-            parts.append(fingerprint)
-        return self.cache.key(*parts)  # type: ignore[union-attr]
+    def _op_key(self, op: Operation, run: ScriptRun) -> str | None:
+        """The content key of ``op``'s results, from its structure and its inputs' keys, without computing anything.
+
+        None when the op depends on opaque code, a caller's argument, or a file that cannot be read.
+        """
+        keys = run.keys
+        stack = [op]
+        while stack:
+            current = stack[-1]
+            if current in keys:
+                stack.pop()
+                continue
+            if isinstance(current, (py.ExecOp, py.ArgOp)) or _token_operand(current) is not None:
+                keys[current] = None
+                stack.pop()
+                continue
+            producers = [_producer(v)[0] for v in current.operands]
+            pending = [p for p in producers if p not in keys]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            parts = [self._signature(current)]
+            for operand, producer in zip(current.operands, producers):
+                producer_key = keys[producer]
+                if producer_key is None:
+                    break
+                parts.append(_result_key(producer_key, operand.index))  # type: ignore[attr-defined]
+            else:
+                if isinstance(current, df.ReadCsvOp):
+                    fingerprint = self.cache.file_fingerprint(current.path.data)  # type: ignore[union-attr]
+                    if fingerprint is None:
+                        keys[current] = None
+                        continue
+                    parts.append(fingerprint)
+                keys[current] = self.cache.key(*parts)  # type: ignore[union-attr]
+                continue
+            keys[current] = None
+        return keys[op]
 
     def _signature(self, op: Operation) -> str:
         """The op's structure: name, properties, attributes, result types and regions."""
@@ -495,20 +540,44 @@ def _is_private(value: SSAValue) -> bool:
     return isinstance(op, (py.ExecOp, py.ArgOp))
 
 
-def _protective_copies(values: list[Any], private: list[bool]) -> list[Any]:
-    """Copies of shared mutable inputs, made together so aliasing among them survives."""
+def _protective_copies(values: list[Any], private: list[bool], groups: list[int]) -> list[Any]:
+    """Copies of shared mutable inputs, made together so aliasing among them survives.
+
+    Shared (memoized, maybe merged) objects must never change under opaque
+    code, so it gets copies. Inputs in different alias groups were distinct
+    objects in the script (two ``np.zeros(n)`` calls), even when merging equal
+    computations made them one object here: each group gets its own copy.
+    """
     if all(private) or not values:
         return values
     memo: dict[int, Any] = {}
     for value, is_private in zip(values, private):
         if is_private:
             memo[id(value)] = value
-        elif hasattr(value, "copy") and type(value).__module__.startswith("pandas"):
+    copies: list[Any] = []
+    top_level: dict[int, int] = {}  # id of an input object -> the group that copied it
+    for value, is_private, group in zip(values, private, groups):
+        if is_private or isinstance(value, _NOT_COPIED):
+            copies.append(value)
+            continue
+        owner = top_level.setdefault(id(value), group)
+        if owner != group:
+            # The same object for two distinct values of the script: a copy of its own.
+            memo.pop(id(value), None)
+        if hasattr(value, "copy") and type(value).__module__.startswith("pandas") and id(value) not in memo:
             memo[id(value)] = value.copy(deep=False)  # copy-on-write makes this safe and cheap
-    try:
-        return list(copy.deepcopy(tuple(values), memo))
-    except Exception:
-        return values  # uncopyable objects (generators, handles) are handed over as they are
+        try:
+            copies.append(copy.deepcopy(value, memo))
+        except Exception:
+            copies.append(value)  # uncopyable objects (generators, handles) are handed over as they are
+    return copies
+
+
+# Immutable, or objects whose identity is the point (modules, classes, functions).
+_NOT_COPIED = (
+    types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+    int, float, complex, str, bytes, bool, type(None), range,
+)
 
 
 def _stat(path: str) -> tuple[int, int, int] | None:

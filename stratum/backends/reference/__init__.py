@@ -141,7 +141,32 @@ def _category_codes(column: Any) -> Any:
 def _read_csv(op: df.ReadCsvOp, operands: Sequence[Any]) -> Any:
     import pandas as pd
 
-    return pd.read_csv(op.path.data, **dict(zip(_kwnames(op), operands)))
+    frame = pd.read_csv(op.path.data, **dict(zip(_kwnames(op), operands)))
+    check_profile(op, frame)
+    return frame
+
+
+class ProfileMismatch(RuntimeError):
+    """A file read at run time differs from the one the frontend profiled."""
+
+
+def check_profile(op: df.ReadCsvOp, frame: Any) -> None:
+    """Refuses to go on when the frontend's schema-based decisions may not hold.
+
+    The frontend resolves loops over columns and dtype tests from the profile
+    it took at compile time; a file changed since (say, rewritten by the
+    script itself before reading it) could make those decisions wrong. A loud
+    error is the only acceptable outcome then, never a silently different one.
+    """
+    schema = op.result.type.schema if isinstance(op.result.type, df.FrameType) else None
+    if schema is None:
+        return
+    actual = [(str(c), str(d)) for c, d in frame.dtypes.items()]
+    if len(actual) != len(schema) or any(a[0] != c or (d != "?" and a[1] != d) for a, (c, d) in zip(actual, schema)):
+        raise ProfileMismatch(
+            f"{op.path.data} changed after stratum profiled it at compile time "
+            f"(its columns or dtypes differ); run the script again so it is recompiled"
+        )
 
 
 def evaluate_fused(op: df.FusedOp, operands: Sequence[Any]) -> Any:
