@@ -162,3 +162,20 @@ DTYPE_PREDICATES = frozenset(
         "is_integer_dtype", "is_bool_dtype", "is_categorical_dtype", "is_datetime64_any_dtype",
     )
 )
+
+# Cross-validation splitters: class -> default n_splits. Splitting is
+# deterministic unless they shuffle without a fixed random_state.
+SPLITTERS = {
+    "sklearn.model_selection.KFold": 5,
+    "sklearn.model_selection.StratifiedKFold": 5,
+    "sklearn.model_selection.GroupKFold": 5,
+    "sklearn.model_selection.TimeSeriesSplit": 5,
+}
+
+# Functions that build an estimator from estimators (deterministic when theirs are).
+ESTIMATOR_FACTORIES = frozenset({"sklearn.pipeline.make_pipeline"})
+
+# Model-selection functions: pure given deterministic estimators and splitters.
+MODEL_SELECTION_FUNCTIONS = frozenset(
+    {"sklearn.model_selection.cross_val_score", "sklearn.model_selection.cross_val_predict"}
+)

@@ -30,7 +30,7 @@ from xdsl.dialects.builtin import ArrayAttr, FileLineColLoc, IntAttr, StringAttr
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 
 from stratum.frontend import library as lib
-from stratum.frontend.names import ScriptFacts, is_read_only, names_bound, names_read
+from stratum.frontend.names import ScriptFacts, is_read_only, may_retain_references, names_bound, names_read
 from stratum.frontend.profile import fingerprint, profile_csv
 from stratum.frontend.scopes import InlinableFunction, Scope, global_env, inlinable
 from stratum.ir import dataframe as df
@@ -49,14 +49,14 @@ class CannotInline(Exception):
 
 # Static kinds of values. Only these drive decisions; the runtime never
 # relies on them (the reference backend runs the same Python operation).
-MODULE, CALLABLE, FRAME, COLUMN, ESTIMATOR, SCALAR, STRING, CONTAINER, ARRAY, OBJECT, TYPE, SLICE = (
+MODULE, CALLABLE, FRAME, COLUMN, ESTIMATOR, SCALAR, STRING, CONTAINER, ARRAY, OBJECT, TYPE, SLICE, SPLITTER = (
     "module", "callable", "frame", "column", "estimator", "scalar", "string",
-    "container", "array", "object", "type", "slice",
+    "container", "array", "object", "type", "slice", "splitter",
 )
-_IMMUTABLE_KINDS = frozenset({MODULE, CALLABLE, SCALAR, STRING, TYPE, SLICE})
+_IMMUTABLE_KINDS = frozenset({MODULE, CALLABLE, SCALAR, STRING, TYPE, SLICE, SPLITTER})
 _DATA_KINDS = frozenset({FRAME, COLUMN, SCALAR, ARRAY})
 # Kinds a library function or pandas method may take as arguments natively.
-_ARG_KINDS = _DATA_KINDS | {STRING, CONTAINER, TYPE, SLICE}
+_ARG_KINDS = _DATA_KINDS | {STRING, CONTAINER, TYPE, SLICE, SPLITTER}
 _NO_CONST = object()
 
 
@@ -73,6 +73,7 @@ class Val:
     # names of ``frame.columns``, from the frame's schema).
     elements: tuple[Any, ...] | None = None
     dtype: str | None = None  # ``column.dtype``: the column's exact dtype name
+    n_splits: int | None = None  # splitters: how many folds ``split`` yields
 
     @property
     def immutable(self) -> bool:
@@ -360,8 +361,8 @@ class ScriptLowering:
                 # The `if` itself is not a statement of work; its body counts.
                 self.stats.statements -= 1
                 self.stats.native_statements -= 1
-            case ast.For(target=ast.Name(id=var), iter=iterable, body=body, orelse=[]):
-                self._lower_for(var, iterable, body, stmt)
+            case ast.For(target=target, iter=iterable, body=body, orelse=[]):
+                self._lower_for(target, iterable, body, stmt)
             case _:
                 raise Unsupported(type(stmt).__name__)
 
@@ -453,19 +454,17 @@ class ScriptLowering:
         values = [p.value for p in result.parts] if isinstance(result, Multi) else [self._as_val(result, node).value]
         self._bind([], values, stmt)
 
-    def _lower_for(self, var: str, iterable: ast.expr, body: list[ast.stmt], stmt: ast.stmt) -> None:
+    def _lower_for(self, target: ast.expr, iterable: ast.expr, body: list[ast.stmt], stmt: ast.stmt) -> None:
         if any(isinstance(n, (ast.Break, ast.Continue, ast.Return, ast.Yield, ast.YieldFrom)) for b in body for n in ast.walk(b)):
             raise Unsupported("loop with break/continue")
-        seq = self._as_val(self.expr(iterable), iterable)
-        items = seq.elements if seq.elements is not None else seq.const if seq.is_const and isinstance(seq.const, (list, tuple)) else None
-        if items is None or len(items) > _UNROLL_LIMIT:
-            raise Unsupported("loop over a non-constant sequence")
+        items = self._loop_items(iterable)
+        if len(items) > _UNROLL_LIMIT:
+            raise Unsupported("loop too long to unroll")
         # The loop is unrolled: each iteration binds the target, then the body.
         self.stats.statements -= 1
         self.stats.native_statements -= 1
         for item in items:
-            const = self._constant(item, iterable)
-            self._assign_names({var: const}, stmt)
+            self._assign_target(target, item(), stmt)
             for inner in body:
                 self.lower_stmt(inner)
 
@@ -557,12 +556,14 @@ class ScriptLowering:
         op.location = self._loc_at(line, col)
         self.block.add_op(op)
         self.state.token = op.next
-        if not (read_only and not bound):
+        retains = self.facts.defines_classes or rebound_call or may_retain_references(stmts)
+        if retains and not (read_only and not bound):
             self.state.escaped.update(inputs)  # new names may alias them, or code keep them
         for name, result in zip(names_out, op.outputs):
             prev = kept.get(name)
             env[name] = Val(result, OBJECT) if prev is None else Val(result, prev.kind, prev.qualname, deterministic=prev.deterministic)
-            self.state.escaped.add(result)  # opaque code may keep references to it
+            if retains:
+                self.state.escaped.add(result)  # opaque code may keep references to it
         # Other names that were aliases of a re-versioned object follow it.
         for name, prev in old.items():
             if prev is None:
@@ -689,6 +690,10 @@ class ScriptLowering:
             raise Unsupported("attribute of a tuple")
         if base.kind in (MODULE, CALLABLE) and base.qualname:
             return Ref(f"{base.qualname}.{node.attr}", base, (node.attr,))
+        if base.kind == ESTIMATOR and node.attr.endswith("_") and not node.attr.startswith("_"):
+            # A fitted attribute (coef_, best_params_...): a plain read.
+            op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[py.ObjectType()])
+            return Val(self._append(op, node).result, OBJECT)
         if base.elements is not None and node.attr in ("tolist", "to_list"):
             raise Unsupported("method reference")  # only calls, handled in _method_call
         if base.kind == FRAME:
@@ -731,6 +736,10 @@ class ScriptLowering:
             # Rows by position, boolean mask or labels: the same columns.
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[indexed.value.type])
             return Val(self._append(op, node).result, indexed.kind)
+        if base.kind in (ARRAY, COLUMN) and key.kind in (ARRAY, COLUMN) and base.kind != COLUMN or (base.kind == COLUMN and key.kind == ARRAY):
+            # Fancy or boolean indexing copies (unlike slicing, which makes views).
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[base.value.type])
+            return Val(self._append(op, node).result, base.kind)
         if base.kind == COLUMN and key.kind == SLICE:
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[base.value.type])
             return Val(self._append(op, node).result, COLUMN)
@@ -937,8 +946,20 @@ class ScriptLowering:
             answer = _dtype_predicate(qualname, dtype) if dtype is not None else None
             if answer is not None:
                 return self._constant(answer, node)
-        if qualname in lib.ESTIMATORS:
-            deterministic = lib.ESTIMATORS[qualname] or _has_constant_seed(args, kwnames)
+        if qualname in lib.SPLITTERS:
+            return self._splitter(qualname, args, kwnames, node)
+        if qualname in lib.MODEL_SELECTION_FUNCTIONS:
+            nested = self._nested_estimators(args)
+            if nested is None or not all(e.deterministic for e in nested):
+                raise Unsupported("model selection over an estimator that draws from the global RNG")
+            op = ml.MetricOp(
+                operands=[[a.value for a in args]],
+                properties={"metric": StringAttr(qualname), "kwnames": _names_attr(kwnames)},
+                result_types=[py.ObjectType()],
+            )
+            return Val(self._append(op, node).result, ARRAY)
+        if qualname in lib.ESTIMATORS or qualname in lib.ESTIMATOR_FACTORIES:
+            deterministic = lib.ESTIMATORS.get(qualname, True) or _has_constant_seed(args, kwnames)
             nested = self._nested_estimators(args)
             if nested is None:
                 raise Unsupported("meta-estimator over objects of unknown type")
@@ -999,6 +1020,8 @@ class ScriptLowering:
         args, kwnames = self._call_args(node)
         if receiver.elements is not None and method in ("tolist", "to_list") and not args:
             return self._constant(list(receiver.elements), node)
+        if receiver.kind == SPLITTER and method == "get_n_splits" and not args and receiver.n_splits is not None:
+            return self._constant(receiver.n_splits, node)
         if receiver.kind == ESTIMATOR and method == "fit_transform" and receiver.deterministic:
             if receiver.value in self._escaped_closure():
                 raise Unsupported("fitting an estimator that opaque code may reference")
@@ -1083,6 +1106,73 @@ class ScriptLowering:
             return items if owner.kind.data == "list" else tuple(items)
         return _NO_CONST
 
+    def _splitter(self, qualname: str, args: list[Val], kwnames: list[str], node: ast.Call) -> Val:
+        keywords = dict(zip(kwnames, args[len(args) - len(kwnames):]))
+        positional = args[: len(args) - len(kwnames)]
+        shuffle = keywords.get("shuffle")
+        if shuffle is not None and shuffle.const is not False and not _has_constant_seed(args, kwnames):
+            raise Unsupported("a splitter shuffling with the global RNG")
+        n = keywords.get("n_splits", positional[0] if positional else None)
+        n_splits = lib.SPLITTERS[qualname] if n is None else n.const
+        if type(n_splits) is not int or not all(a.is_const for a in args):
+            raise Unsupported("splitter with non-constant arguments")
+        op = ml.EstimatorOp(
+            operands=[[a.value for a in args]],
+            properties={"class": StringAttr(qualname), "kwnames": _names_attr(kwnames)},
+            result_types=[ml.EstimatorType()],
+        )
+        return Val(self._append(op, node).result, SPLITTER, qualname=None, n_splits=n_splits)
+
+    def _loop_items(self, node: ast.expr) -> list[Callable[[], Val | Multi]]:
+        """What each iteration of ``for ... in node`` binds, when known at compile time."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("enumerate", "range") and node.func.id not in self.state.env:
+            if node.func.id == "range":
+                bounds = [self._as_val(self.expr(a), a) for a in node.args]
+                if node.keywords or not all(type(b.const) is int for b in bounds):
+                    raise Unsupported("range() of non-constant bounds")
+                values = list(range(*(b.const for b in bounds)))
+                return [lambda v=v: self._constant(v, node) for v in values]
+            if len(node.args) != 1 or node.keywords:
+                raise Unsupported("enumerate() with a start")
+            inner = self._loop_items(node.args[0])
+            return [lambda i=i, item=item: Multi((self._constant(i, node), item())) for i, item in enumerate(inner)]  # type: ignore[arg-type]
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "split":
+            splitter = self._as_val(self.expr(node.func.value), node.func.value)
+            if splitter.kind == SPLITTER and splitter.n_splits is not None:
+                args, kwnames = self._call_args(node)
+                if any(a.kind not in _ARG_KINDS for a in args):
+                    raise Unsupported("splitting data of unknown type")
+                folds = self._append(
+                    ml.FoldsOp(operands=[splitter.value, [a.value for a in args]], properties={"kwnames": _names_attr(kwnames)}, result_types=[py.ObjectType()]),
+                    node,
+                ).result
+                return [lambda i=i: self._fold(folds, i, node) for i in range(splitter.n_splits)]
+        seq = self._as_val(self.expr(node), node)
+        items = seq.elements if seq.elements is not None else seq.const if seq.is_const and isinstance(seq.const, (list, tuple)) else None
+        if items is None:
+            raise Unsupported("loop over a non-constant sequence")
+        return [lambda v=v: self._constant(v, node) for v in items]
+
+    def _fold(self, folds: SSAValue, i: int, node: ast.AST) -> Multi:
+        pair = self._append(py.GetItemOp(operands=[folds, self._constant(i, node).value], result_types=[py.ObjectType()]), node).result
+        parts = [self._append(py.GetItemOp(operands=[pair, self._constant(k, node).value], result_types=[py.ObjectType()]), node).result for k in (0, 1)]
+        return Multi(tuple(Val(p, ARRAY) for p in parts))
+
+    def _assign_target(self, target: ast.expr, value: Val | Multi, stmt: ast.stmt) -> None:
+        names: dict[str, Val] = {}
+
+        def visit(t: ast.expr, v: Val | Multi) -> None:
+            if isinstance(t, ast.Name):
+                names[t.id] = self._as_val(v, t)
+            elif isinstance(t, (ast.Tuple, ast.List)) and not any(isinstance(e, ast.Starred) for e in t.elts):
+                for e, part in zip(t.elts, self._unpack(v, len(t.elts), t)):
+                    visit(e, part)
+            else:
+                raise Unsupported("loop target")
+
+        visit(target, value)
+        self._assign_names(names, stmt)
+
     def _nested_estimators(self, args: list[Val]) -> list[Val] | None:
         """Estimators inside the arguments (pipeline steps...); None if any part is unknown."""
         found: list[Val] = []
@@ -1163,7 +1253,8 @@ class ScriptLowering:
         val = self._as_val(result, node)
         owner = val.value.owner
         if isinstance(owner, py.BuildOp) and owner.kind.data in ("tuple", "list") and len(owner.elements) == n:
-            return tuple(self._val_of(v) for v in owner.elements)
+            parts = self._parts.get(val.value)
+            return parts if parts is not None else tuple(self._val_of(v) for v in owner.elements)
         if val.is_const and isinstance(val.const, (tuple, list)) and len(val.const) == n:
             return tuple(self._constant(c, node) for c in val.const)
         raise Unsupported("unpacking a value of unknown length")

@@ -124,6 +124,46 @@ def is_read_only(stmts: list[ast.stmt]) -> bool:
     return True
 
 
+# pandas methods that change their receiver in place (`inplace=True`) without
+# keeping references to their arguments.
+_IN_PLACE_MUTATORS = frozenset(
+    {"drop", "fillna", "rename", "replace", "reset_index", "sort_values", "sort_index", "dropna",
+     "set_index", "drop_duplicates", "ffill", "bfill", "clip", "interpolate", "update"}
+)
+
+
+def may_retain_references(stmts: list[ast.stmt]) -> bool:
+    """Whether running ``stmts`` may leave some object holding a reference to another.
+
+    False for statements that only call read-only functions and in-place
+    pandas methods, and only store freshly computed values into items or
+    attributes (``oof[idx] = model.predict(X)``, ``df.loc[m, c] = 0``) or
+    nothing at all: numpy and pandas copy values stored into them.
+    """
+    for stmt in stmts:
+        if isinstance(stmt, ast.Expr):
+            pass
+        elif isinstance(stmt, (ast.Assign, ast.AugAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if not all(isinstance(t, ast.Subscript) and isinstance(t.value, (ast.Name, ast.Attribute)) for t in targets):
+                return True
+            if isinstance(stmt.value, (ast.Name, ast.Attribute, ast.Subscript, ast.List, ast.Tuple, ast.Dict, ast.Set)):
+                return True  # the stored object itself, or a container of objects
+        else:
+            return True
+        for node in ast.walk(stmt):
+            if isinstance(node, (ast.Lambda, ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await, *_SCOPES)):
+                return True
+            if isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Name):
+                    if func.id not in _READ_ONLY_BUILTINS:
+                        return True
+                elif not (isinstance(func, ast.Attribute) and (func.attr in _READ_ONLY_METHODS or func.attr in _IN_PLACE_MUTATORS)):
+                    return True
+    return False
+
+
 @dataclass
 class ScriptFacts:
     """Whole-script facts the lowering needs before it looks at any statement."""

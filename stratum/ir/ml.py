@@ -86,6 +86,22 @@ class FitTransformOp(IRDLOperation):
 
 
 @irdl_op_definition
+class FoldsOp(IRDLOperation):
+    """``list(splitter.split(X, ...))``: every (train, validation) index pair.
+
+    Cross-validation loops are unrolled over these folds, so each fold's fit
+    is an op of its own, shared with every script that fits the same fold.
+    """
+
+    name = "ml.folds"
+    splitter = operand_def(EstimatorType)
+    args = var_operand_def()
+    kwnames = prop_def(ArrayAttr[StringAttr])
+    result = result_def()
+    traits = traits_def(Pure())
+
+
+@irdl_op_definition
 class SplitOp(IRDLOperation):
     """``train_test_split(*arrays, **kwargs)`` with a fixed ``random_state``."""
 
@@ -110,6 +126,6 @@ class MetricOp(IRDLOperation):
 
 ML = Dialect(
     "ml",
-    [EstimatorOp, FitOp, FitTransformOp, PredictOp, SplitOp, MetricOp],
+    [EstimatorOp, FitOp, FitTransformOp, PredictOp, FoldsOp, SplitOp, MetricOp],
     [EstimatorType],
 )

@@ -207,6 +207,7 @@ _HANDLERS: dict[type[Operation], Callable[[Any, Sequence[Any]], tuple[Any, ...]]
     df.CategoryCodesOp: lambda op, xs: (_category_codes(xs[0]),),
     ml.EstimatorOp: lambda op, xs: (_call(resolve(op.cls.data), op, xs),),
     ml.FitOp: lambda op, xs: (_fit(xs[0], op, xs[1:]),),
+    ml.FoldsOp: lambda op, xs: (list(_call(xs[0].split, op, xs[1:])),),
     ml.FitTransformOp: lambda op, xs: _fit_transform(xs[0], op, xs[1:]),
     ml.PredictOp: lambda op, xs: (_call(getattr(xs[0], op.method.data), op, xs[1:]),),
     ml.SplitOp: lambda op, xs: tuple(_call(resolve("sklearn.model_selection.train_test_split"), op, xs)),

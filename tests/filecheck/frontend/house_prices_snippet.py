@@ -20,7 +20,7 @@ print(train.shape)
 # CHECK: "python.print"(%{{.*}}, %[[SHAPE]]) <{kwnames = []}>
 train.info()
 # A read-only statement: the frame keeps its version.
-# CHECK: "python.exec"(%{{.*}}, %[[NEW]]) <{source = "train.info()", names_in = ["train"], names_out = []}>
+# CHECK: "python.exec"(%{{.*}}, %[[NEW]]) <{source = "train.info()", names_in = ["train"], names_out = [], read_only}>
 # CHECK-SAME: loc("{{.*}}house_prices_snippet.py":21:1)
 train.loc[0, 'LotArea'] = 0
 # A store into the frame: opaque, and the frame gets a new version.
