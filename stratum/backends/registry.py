@@ -11,7 +11,13 @@ BACKENDS = {
     "reference": "stratum.backends.reference",
     "numba": "stratum.backends.numba.adapter",
     "rust": "stratum.backends.rust.adapter",
+    "cupy": "stratum.backends.cupy.adapter",
 }
+
+# Specialized backends in order of preference; operator selection takes the
+# first that is available and supports an op, and the executor falls back
+# along the same order (then to the reference backend) when one declines.
+PREFERENCE = ("cupy", "numba", "rust")
 
 
 @cache

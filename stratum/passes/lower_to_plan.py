@@ -15,7 +15,7 @@ from xdsl.dialects.builtin import ArrayAttr, FloatAttr, IntAttr, ModuleOp, Strin
 from xdsl.ir import Block, Operation, Region
 from xdsl.passes import ModulePass
 
-from stratum.backends.registry import available, backend
+from stratum.backends.registry import PREFERENCE, available, backend
 from stratum.ir import dataframe as df
 from stratum.ir import ml
 from stratum.ir import plan
@@ -23,17 +23,16 @@ from stratum.ir import python as py
 
 # Relative costs on the reference backend; specialized kernels divide them.
 _BASE_COST = {
-    df.ReadCsvOp: 100.0, ml.FitOp: 100.0, ml.PredictOp: 10.0, df.MethodOp: 5.0,
-    py.ExecOp: 20.0, df.FusedOp: 3.0, df.FactorizeOp: 5.0, df.CategoryCodesOp: 5.0,
+    df.ReadCsvOp: 100.0, ml.FitOp: 100.0, ml.FitTransformOp: 100.0, ml.FoldsOp: 5.0, ml.PredictOp: 10.0,
+    df.MethodOp: 5.0, py.ExecOp: 20.0, df.FusedOp: 3.0, df.FactorizeOp: 5.0, df.CategoryCodesOp: 5.0,
 }
-_PREFERRED = {df.FusedOp: "numba", df.FactorizeOp: "rust", df.CategoryCodesOp: "rust"}
-_SPEEDUP = {"numba": 4.0, "rust": 3.0, "reference": 1.0}
+_SPEEDUP = {"numba": 4.0, "rust": 3.0, "cupy": 8.0, "reference": 1.0}
 
 
 def choose_backend(op: Operation) -> str:
-    preferred = _PREFERRED.get(type(op))
-    if preferred is not None and available(preferred) and backend(preferred).supports(op):
-        return preferred
+    for name in PREFERENCE:
+        if available(name) and backend(name).supports(op):
+            return name
     return "reference"
 
 

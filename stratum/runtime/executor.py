@@ -35,7 +35,7 @@ from xdsl.dialects.builtin import FileLineColLoc, FusedLoc, ModuleOp
 from xdsl.ir import Operation, SSAValue
 
 from stratum.backends import reference
-from stratum.backends.registry import available, backend
+from stratum.backends.registry import PREFERENCE, available, backend
 from stratum.ir import dataframe as df
 from stratum.ir import plan
 from stratum.ir import python as py
@@ -476,16 +476,19 @@ class Executor:
 
 def _execute(op: Operation, backend_name: str, args: list[Any]) -> tuple[tuple[Any, ...], str]:
     """The op's results, and the name of the backend that computed them."""
-    if backend_name != "reference" and available(backend_name):
-        chosen = backend(backend_name)
-        if chosen.supports(op):
+    if backend_name != "reference":
+        # The plan's choice first, then the other specialized backends in
+        # preference order (a GPU kernel declines small columns; Numba takes them).
+        for name in (backend_name, *(n for n in PREFERENCE if n != backend_name)):
+            if not available(name) or not backend(name).supports(op):
+                continue
             try:
-                return chosen.execute(op, args), backend_name
+                return backend(name).execute(op, args), name
             except Exception:
                 # A kernel never decides the outcome: when it declines, or on
                 # any surprise, the reference implementation runs, and its
                 # behaviour (result or exception) is the answer.
-                pass
+                continue
     return reference.execute(op, args), "reference"
 
 

@@ -57,7 +57,9 @@ def test_fused_kernel_equals_pandas(kernels_at_any_size: None, a: list[float], s
 
 def test_small_columns_stay_on_pandas_until_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STRATUM_KERNEL_MIN_ROWS", "1000")
-    monkeypatch.setattr(numba_adapter.kernels, "_kernels", {})
+    from stratum.backends.numba import kernels
+
+    monkeypatch.setattr(kernels, "_kernels", {})
     compiled = stratum.compile(features)
     small, large = _frame([1.5, np.nan], 1, rows=10), _frame([1.5, np.nan, -2.0], 2, rows=5000)
     pd.testing.assert_series_equal(compiled(small), features(small), check_exact=True)

@@ -24,7 +24,6 @@ import pandas as pd
 from xdsl.ir import Operation, SSAValue
 
 from stratum.backends.elementwise import FUNCTIONS, Apply, Const, ElementwiseProgram, Input, Node, UnsupportedProgram
-from stratum.backends.numba import kernels
 from stratum.backends.reference import evaluate_fused
 from stratum.ir import dataframe as df
 from stratum.ir import python as py
@@ -61,6 +60,8 @@ def supports(op: Operation) -> bool:
 
 def program_for(op: df.FusedOp, operands: Sequence[Any]) -> tuple[ElementwiseProgram, list[pd.Series]]:
     """The kernel program of ``op`` for these operand values, and its column arguments."""
+    from stratum.backends.numba import kernels
+
     columns: list[pd.Series] = []
     leaves: dict[SSAValue, Node] = {}
     for arg, value in zip(op.body.block.args, operands):
@@ -92,6 +93,8 @@ def program_for(op: df.FusedOp, operands: Sequence[Any]) -> tuple[ElementwisePro
 
 
 def execute(op: Operation, operands: Sequence[Any]) -> tuple[Any, ...]:
+    from stratum.backends.numba import kernels
+
     assert isinstance(op, df.FusedOp)
     program, columns = program_for(op, operands)
     rows = len(columns[0])

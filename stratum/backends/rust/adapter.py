@@ -1,4 +1,5 @@
-"""Runs ``df.factorize`` and ``df.category_codes`` on the Rust runtime.
+"""Runs ``df.factorize``, ``df.category_codes``, ``pd.get_dummies`` and
+``Series.value_counts()`` on the Rust runtime.
 
 The kernels in :mod:`stratum.backends.rust` return pandas' codes and uniques as
 arrays; this adapter rebuilds the pandas objects around them (index, name,
@@ -16,7 +17,9 @@ import pandas as pd
 from xdsl.ir import Operation
 
 from stratum.backends import rust
+from stratum.backends.reference import split_call
 from stratum.ir import dataframe as df
+from stratum.ir import python as py
 
 NAME = "rust"
 AVAILABLE = rust.AVAILABLE
@@ -27,10 +30,28 @@ class Declined(Exception):
 
 
 def supports(op: Operation) -> bool:
-    return isinstance(op, (df.FactorizeOp, df.CategoryCodesOp))
+    if isinstance(op, (df.FactorizeOp, df.CategoryCodesOp)):
+        return True
+    if isinstance(op, py.CallOp):
+        return op.callee.data == "pandas.get_dummies"
+    if isinstance(op, df.MethodOp):
+        return op.method.data == "value_counts" and len(op.args) == 0
+    return False
 
 
 def execute(op: Operation, operands: Sequence[Any]) -> tuple[Any, ...]:
+    if isinstance(op, py.CallOp):
+        from stratum.backends.rust.onehot import get_dummies
+
+        positional, keywords = split_call(operands, [k.data for k in op.kwnames.data])
+        return (get_dummies(*positional, **keywords),)
+    if isinstance(op, df.MethodOp):
+        from stratum.backends.rust.value_counts import value_counts
+
+        (series,) = operands
+        if not isinstance(series, pd.Series):
+            raise Declined("value_counts of a non-Series")
+        return (value_counts(series),)
     (values,) = operands
     if isinstance(op, df.CategoryCodesOp):
         if not isinstance(values, pd.Series):
