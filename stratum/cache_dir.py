@@ -41,4 +41,6 @@ def make_private(path: Path) -> Path:
 
 def private_dir(*parts: str) -> Path:
     """``cache_root()/parts``, created 0700; refuses a directory others can write."""
-    return make_private(cache_root().joinpath(*parts))
+    # The root is checked too: whoever can write it can swap our directory.
+    root = make_private(cache_root())
+    return make_private(root.joinpath(*parts))

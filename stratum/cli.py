@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         _fail("--timeout must be positive")
     if args.workdir is not None and not os.path.isdir(args.workdir):
         _fail(f"--workdir {args.workdir!r} is not a directory")
-    from stratum.driver import UnknownPass, count_ops, optimize_and_lower
+    from stratum.driver import UnknownPass, compile_optimized, count_ops, lower, optimize_and_lower
     from stratum.frontend import Script, ScriptSyntaxError, compile_scripts
     from stratum.ir import python as py
 
@@ -69,8 +69,13 @@ def main(argv: list[str] | None = None) -> int:
             scripts.append(Script.load(path))
         except OSError as error:
             _fail(f"cannot open {path!r}: {error.strerror or error}")
+    dumping = bool(args.emit or args.print_ir_after_all)
     try:
-        batch = compile_scripts(scripts)
+        if dumping:
+            batch = compile_scripts(scripts)
+        else:
+            # Frontend + passes, reused from an earlier run of the same batch over the same data.
+            optimized = compile_optimized(scripts, args.passes, use_cache=not getattr(args, "no_cache", False))
     except ScriptSyntaxError as wrapped:
         e = wrapped.error
         if args.run:
@@ -81,35 +86,43 @@ def main(argv: list[str] | None = None) -> int:
         else:
             sys.stderr.write(f"{e.filename}:{e.lineno}:{e.offset or 0}: {type(e).__name__}: {e.msg}\n")
         return 1
-    ops_total = count_ops(batch.module)
-    ops_opaque = sum(isinstance(op, py.ExecOp) for op in batch.module.walk())
-    try:
-        stages = optimize_and_lower(batch.module, args.passes, keep_text=args.emit is not None, record_each_pass=args.print_ir_after_all)
     except UnknownPass as error:
         _fail(str(error))
-    for name, text in stages.after_pass:
-        sys.stderr.write(f"// -----// IR Dump After {name} //----- //\n{text}")
-    if args.emit:
-        sys.stdout.write(getattr(stages, args.emit))
+    if dumping:
+        ops_total = count_ops(batch.module)
+        ops_opaque = sum(isinstance(op, py.ExecOp) for op in batch.module.walk())
+        try:
+            stages = optimize_and_lower(batch.module, args.passes, keep_text=args.emit is not None, record_each_pass=args.print_ir_after_all)
+        except UnknownPass as error:
+            _fail(str(error))
+        for name, text in stages.after_pass:
+            sys.stderr.write(f"// -----// IR Dump After {name} //----- //\n{text}")
+        if args.emit:
+            sys.stdout.write(getattr(stages, args.emit))
+        module, script_stats, ops_after_opt = batch.module, batch.stats, stages.ops_after_opt
+    else:
+        lower(optimized.module)
+        module, script_stats = optimized.module, optimized.stats
+        ops_total, ops_opaque, ops_after_opt = optimized.ops_total, optimized.ops_opaque, optimized.ops_after_opt
     stats: dict[str, object] = {}
     if args.stats_json:
         stats = {
             "scripts": len(scripts),
             "ops_total": ops_total,
             "ops_opaque": ops_opaque,
-            "ops_after_opt": stages.ops_after_opt,
-            "statements": sum(s.statements for s in batch.stats),
-            "statements_native": sum(s.native_statements for s in batch.stats),
-            "statements_opaque": sum(s.opaque_statements for s in batch.stats),
+            "ops_after_opt": ops_after_opt,
+            "statements": sum(s.statements for s in script_stats),
+            "statements_native": sum(s.native_statements for s in script_stats),
+            "statements_opaque": sum(s.opaque_statements for s in script_stats),
             "per_script": [
                 {"script": sc.path, "statements": st.statements, "native": st.native_statements, "opaque": st.opaque_statements}
-                for sc, st in zip(scripts, batch.stats)
+                for sc, st in zip(scripts, script_stats)
             ],
         }
     if args.run and args.results:
-        status = _run_batch(batch.module, [s.path for s in scripts], args, stats)
+        status = _run_batch(module, [s.path for s in scripts], args, stats)
     elif args.run:
-        status = _run(batch.module, [s.path for s in scripts], stats, _cache(args) if args.cache_dir else None)
+        status = _run(module, [s.path for s in scripts], stats, _cache(args) if args.cache_dir else None)
     else:
         status = 0
     if args.stats_json:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from io import StringIO
 
 from xdsl.dialects.builtin import ModuleOp
@@ -12,6 +14,11 @@ from xdsl.printer import Printer
 
 from stratum.ir import stratum_context
 from stratum.passes import DEFAULT_PIPELINE, LOWERING_PIPELINE, available_passes
+
+
+# Verifying the whole module after the pipeline costs as much as the passes;
+# the test suite turns it on (tests/conftest.py), as does STRATUM_VERIFY=1.
+VERIFY = os.environ.get("STRATUM_VERIFY", "") not in ("", "0")
 
 
 class UnknownPass(ValueError):
@@ -59,12 +66,58 @@ def optimize_and_lower(module: ModuleOp, passes: str = DEFAULT_PIPELINE, *, keep
             stages.after_pass.append((prev.name, print_ir(mod)))
 
     build_pipeline(passes, record if record_each_pass else None).apply(ctx, module)
-    module.verify()
+    if VERIFY:
+        module.verify()
     stages.ops_after_opt = count_ops(module)
     if keep_text:
         stages.opt = print_ir(module)
     build_pipeline(LOWERING_PIPELINE, record if record_each_pass else None).apply(ctx, module)
-    module.verify()
+    if VERIFY:
+        module.verify()
     if keep_text:
         stages.plan = print_ir(module)
     return stages
+
+
+@dataclass
+class Optimized:
+    """A batch after the frontend and the optimization pipeline (before lowering)."""
+
+    module: ModuleOp
+    stats: list[Any]  # LoweringStats per script
+    ops_total: int  # as the frontend built it
+    ops_opaque: int
+    ops_after_opt: int
+
+
+def compile_optimized(scripts: list[Any], passes: str = DEFAULT_PIPELINE, *, use_cache: bool = True) -> Optimized:
+    """Frontend + ``passes``, reusing an earlier compilation of the same batch over the same data."""
+    from stratum import compile_cache
+    from stratum.frontend import compile_scripts
+    from stratum.frontend import profile
+    from stratum.ir import python as py
+
+    cache_key = compile_cache.key([(s.path, s.source) for s in scripts], passes) if use_cache else None
+    if cache_key is not None:
+        hit = compile_cache.load(cache_key)
+        if isinstance(hit, Optimized):
+            return hit
+    profile.consulted.clear()
+    batch = compile_scripts(scripts)
+    data_files = dict(profile.consulted)
+    ops_total = count_ops(batch.module)
+    ops_opaque = sum(isinstance(op, py.ExecOp) for op in batch.module.walk())
+    build_pipeline(passes).apply(stratum_context(), batch.module)
+    if VERIFY:
+        batch.module.verify()
+    result = Optimized(batch.module, batch.stats, ops_total, ops_opaque, count_ops(batch.module))
+    if cache_key is not None:
+        compile_cache.store(cache_key, result, data_files)
+    return result
+
+
+def lower(module: ModuleOp) -> None:
+    """The plan: every op assigned its backend (in place)."""
+    build_pipeline(LOWERING_PIPELINE).apply(stratum_context(), module)
+    if VERIFY:
+        module.verify()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import itertools
 import os
 from collections.abc import Callable, Sequence
@@ -502,8 +503,10 @@ class ScriptLowering:
                     read |= names_read(s.returns)
                 continue
             read |= names_read(s)
+        # A `def` runs none of its body's calls; everything else may run any of them.
+        calls = [n for s in stmts if not isinstance(s, ast.FunctionDef) for n in ast.walk(s) if isinstance(n, ast.Call)]
         called_globals: set[str] = set()
-        if any(isinstance(n, ast.Call) for s in stmts for n in ast.walk(s)):
+        if calls:
             # Calls may run script functions, which read the module's globals
             # (never the locals of an inlined caller).
             called_globals = set(self.facts.function_globals)
@@ -517,8 +520,9 @@ class ScriptLowering:
                 raise CannotInline(f"local {unbound[0]!r} read before assignment")
         read |= called_globals
         # (A builtin's name rebound by the script could be anything.)
-        rebound_call = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in env for s in stmts for n in ast.walk(s))
-        read_only = not self.facts.defines_classes and not rebound_call and is_read_only(stmts)
+        rebound_call = any(isinstance(n.func, ast.Name) and n.func.id in env for n in calls)
+        defines = any(isinstance(s, ast.FunctionDef) for s in stmts)
+        read_only = not defines and not self.facts.defines_classes and not rebound_call and is_read_only(stmts)
         if read_only:
             # Nothing that existed is mutated: inputs keep their versions.
             names_in = sorted(n for n in (read | bound) if n in env)
@@ -1387,6 +1391,7 @@ def _native_origin(val: Val) -> bool:
     return not isinstance(val.value.owner, (py.ExecOp, py.ArgOp)) and not isinstance(val.value, BlockArgument)
 
 
+@functools.lru_cache(maxsize=1024)
 def _dtype_predicate(qualname: str, dtype: str) -> bool | None:
     """A ``pandas.api.types.is_*_dtype`` predicate, by pandas on an empty column of ``dtype``."""
     if dtype == "?":
@@ -1403,6 +1408,7 @@ def _dtype_predicate(qualname: str, dtype: str) -> bool | None:
         return None
 
 
+@functools.lru_cache(maxsize=1024)
 def _dtype_equals(dtype: str, other: str) -> bool | None:
     """``pandas_dtype(dtype) == other`` as pandas decides it, or None if unknown."""
     if dtype == "?":
@@ -1425,19 +1431,41 @@ def _select_dtypes_schema(schema: list[tuple[str, str]], args: list[Val], kwname
         if value is _NO_CONST:
             return None
         options[name] = value
-    import warnings
+    try:
+        key = repr(sorted(options.items()))
+    except TypeError:
+        return None
+    kept = _selected_columns(tuple(schema), key, options)
+    if kept is None:
+        return None
+    types = dict(schema)
+    return [(c, types[c]) for c in kept]
 
+
+@functools.lru_cache(maxsize=256)
+def _empty_frame(schema: tuple[tuple[str, str], ...]) -> Any:
     import pandas as pd
 
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in schema})
+
+
+_SELECTED: dict[tuple[tuple[tuple[str, str], ...], str], tuple[str, ...] | None] = {}
+
+
+def _selected_columns(schema: tuple[tuple[str, str], ...], key: str, options: dict[str, Any]) -> tuple[str, ...] | None:
+    """Memoized on (schema, canonical repr of the options): options may be unhashable lists."""
+    if (schema, key) in _SELECTED:
+        return _SELECTED[schema, key]
+    import warnings
+
     try:
-        empty = pd.DataFrame({c: pd.Series(dtype=d) for c, d in schema})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            kept = empty.select_dtypes(**options)
+            kept: tuple[str, ...] | None = tuple(str(c) for c in _empty_frame(schema).select_dtypes(**options).columns)
     except (TypeError, ValueError):
-        return None  # pandas raises at run time, from the real call
-    types = dict(schema)
-    return [(str(c), types[str(c)]) for c in kept.columns]
+        kept = None  # pandas raises at run time, from the real call
+    _SELECTED[schema, key] = kept
+    return kept
 
 
 def _resolve_type(qualname: str) -> Any:

@@ -32,6 +32,8 @@ class Profile:
 
 
 _fingerprints: dict[tuple[str, int, int], str] = {}
+# Every file fingerprinted in this process: the compile cache revalidates them.
+consulted: dict[str, tuple[int, int, str]] = {}
 
 
 def fingerprint(path: Path) -> str:
@@ -39,6 +41,7 @@ def fingerprint(path: Path) -> str:
     try:
         info = path.stat()
     except OSError:
+        consulted[str(path.resolve())] = (-1, -1, MISSING)
         return MISSING
     key = (str(path.resolve()), info.st_size, info.st_mtime_ns)
     if key not in _fingerprints:
@@ -47,6 +50,7 @@ def fingerprint(path: Path) -> str:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 digest.update(chunk)
         _fingerprints[key] = digest.hexdigest()
+    consulted[key[0]] = (info.st_size, info.st_mtime_ns, _fingerprints[key])
     return _fingerprints[key]
 
 

@@ -1,0 +1,66 @@
+"""The compile cache: an unchanged batch over unchanged data is not compiled again."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from stratum import compile_cache
+from stratum.driver import compile_optimized
+from stratum.frontend import Script
+from stratum.passes import DEFAULT_PIPELINE
+
+SOURCE = 'import pandas as pd\ndf = pd.read_csv("data.csv")\nfor c in df.columns:\n    print(c, df[c].sum())\n'
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("STRATUM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "s.py").write_text(SOURCE)
+    return tmp_path
+
+
+def _columns_printed(result: object) -> list[str]:
+    return [op.properties["value"] for op in result.module.walk() if op.name == "python.constant"]  # type: ignore[attr-defined]
+
+
+def test_unchanged_batch_is_reused(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = compile_optimized([Script.load("s.py")])
+    calls = []
+    monkeypatch.setattr("stratum.frontend.compile_scripts", lambda *a, **k: calls.append(a))
+    second = compile_optimized([Script.load("s.py")])
+    assert calls == []  # the frontend did not run
+    assert second.ops_after_opt == first.ops_after_opt and second.stats[0].native_statements == first.stats[0].native_statements
+
+
+def test_changed_data_or_source_recompiles(workdir: Path) -> None:
+    compile_optimized([Script.load("s.py")])
+    (workdir / "data.csv").write_text("a,b,c\n1,2,3\n")  # a new column: the loop unrolls differently
+    os.utime(workdir / "data.csv", ns=(1, 1))
+    three = compile_optimized([Script.load("s.py")])
+    assert sum(1 for c in _columns_printed(three) if str(c).strip('"') in ("a", "b", "c")) == 3
+    (workdir / "s.py").write_text(SOURCE + "print('more')\n")
+    more = compile_optimized([Script.load("s.py")])
+    assert more.stats[0].statements == three.stats[0].statements + 1
+
+
+def test_corrupt_entry_is_recompiled(workdir: Path) -> None:
+    first = compile_optimized([Script.load("s.py")])
+    key = compile_cache.key([("s.py", SOURCE)], DEFAULT_PIPELINE)
+    entry = workdir / "cache" / "compiled" / f"{key}.pickle"
+    assert entry.exists()
+    entry.write_bytes(entry.read_bytes()[:20])  # truncated
+    again = compile_optimized([Script.load("s.py")])
+    assert again.ops_after_opt == first.ops_after_opt
+
+
+def test_cache_directory_others_can_write_is_not_used(workdir: Path) -> None:
+    cache = workdir / "cache"
+    cache.mkdir(mode=0o777)
+    os.chmod(cache, 0o777)
+    compile_optimized([Script.load("s.py")])
+    assert not (cache / "compiled").exists()
