@@ -100,7 +100,9 @@ def main() -> None:
                 out, _, _ = run_batch([path], "")
                 separate_out += out
             separate = time.perf_counter() - started
-            shared_out, shared, _ = run_batch(paths, "cse,dce,fuse-elementwise,dce")
+            from stratum.passes import DEFAULT_PIPELINE
+
+            shared_out, shared, _ = run_batch(paths, DEFAULT_PIPELINE)
             same = "".join(separate_out) == "".join(shared_out)
             os.chdir(ROOT)
         merged = 1 - after / before

@@ -18,6 +18,12 @@ def _fuse_elementwise() -> type[ModulePass]:
     return FuseElementwise
 
 
+def _simplify_elementwise() -> type[ModulePass]:
+    from stratum.passes.simplify_elementwise import SimplifyElementwise
+
+    return SimplifyElementwise
+
+
 def _lower_to_plan() -> type[ModulePass]:
     from stratum.passes.lower_to_plan import LowerToPlan
 
@@ -26,10 +32,11 @@ def _lower_to_plan() -> type[ModulePass]:
 
 STRATUM_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "fuse-elementwise": _fuse_elementwise,
+    "simplify-elementwise": _simplify_elementwise,
     "lower-to-plan": _lower_to_plan,
 }
 
-DEFAULT_PIPELINE = "cse,dce,fuse-elementwise,dce"
+DEFAULT_PIPELINE = "cse,simplify-elementwise,dce,fuse-elementwise,dce"
 LOWERING_PIPELINE = "lower-to-plan"
 
 

@@ -118,7 +118,7 @@ def test_print_ir_after_all(tmp_path: Path) -> None:
         [sys.executable, "-m", "stratum.cli", "pipeline.py", "--print-ir-after-all"], capture_output=True, text=True, cwd=EXAMPLE, check=True
     )
     dumps = [line for line in proc.stderr.splitlines() if line.startswith("// -----// IR Dump After")]
-    assert [d.split()[5] for d in dumps] == ["cse", "dce", "fuse-elementwise", "dce", "lower-to-plan"]
+    assert [d.split()[5] for d in dumps] == ["cse", "simplify-elementwise", "dce", "fuse-elementwise", "dce", "lower-to-plan"]
 
 
 def test_emitted_ir_round_trips_through_xdsl_opt() -> None:
