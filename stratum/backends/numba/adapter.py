@@ -93,11 +93,16 @@ def program_for(op: df.FusedOp, operands: Sequence[Any]) -> tuple[ElementwisePro
 
 
 def execute(op: Operation, operands: Sequence[Any]) -> tuple[Any, ...]:
-    from stratum.backends.numba import kernels
+    import sys
 
     assert isinstance(op, df.FusedOp)
+    rows = max((len(v) for v in operands if isinstance(v, pd.Series)), default=0)
+    if rows < min_rows() and "stratum.backends.numba.kernels" not in sys.modules:
+        # No kernel compiled in this process yet: not even worth importing numba.
+        raise Declined(f"{rows} rows do not pay for compiling a kernel")
+    from stratum.backends.numba import kernels
+
     program, columns = program_for(op, operands)
-    rows = len(columns[0])
     if rows < min_rows() and program.key() not in kernels._kernels:
         raise Declined(f"{rows} rows do not pay for compiling a kernel")
     try:
