@@ -179,3 +179,8 @@ ESTIMATOR_FACTORIES = frozenset({"sklearn.pipeline.make_pipeline"})
 MODEL_SELECTION_FUNCTIONS = frozenset(
     {"sklearn.model_selection.cross_val_score", "sklearn.model_selection.cross_val_predict"}
 )
+
+# numpy calls that return a new array, never a view of an argument.
+FRESH_ARRAY_CONSTRUCTORS = frozenset(
+    f"numpy.{name}" for name in ("zeros", "ones", "empty", "full", "zeros_like", "ones_like", "full_like", "arange", "array", "linspace")
+)

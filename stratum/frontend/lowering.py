@@ -75,6 +75,7 @@ class Val:
     elements: tuple[Any, ...] | None = None
     dtype: str | None = None  # ``column.dtype``: the column's exact dtype name
     n_splits: int | None = None  # splitters: how many folds ``split`` yields
+    fresh: bool = False  # an array made here (np.zeros, predict...), not a view of anything
 
     @property
     def immutable(self) -> bool:
@@ -355,6 +356,8 @@ class ScriptLowering:
                 self._lower_expr_stmt(value, stmt)
             case ast.Pass():
                 pass
+            case ast.AugAssign():
+                self._lower_augassign(stmt)
             case ast.If(test=test, body=body, orelse=orelse):
                 taken = self._static_condition(test)
                 for inner in body if taken else orelse:
@@ -402,6 +405,13 @@ class ScriptLowering:
                 result = self.expr(value_node)
                 parts = self._unpack(result, len(elts), value_node)
                 self._assign_names({e.id: p for e, p in zip(elts, parts)}, stmt)  # type: ignore[attr-defined]
+            case ast.Subscript(value=ast.Name(id=name), slice=key_node) if self._fresh_array(name):
+                array = self.state.env[name]
+                key = self._as_val(self.expr(key_node), key_node)
+                val = self._as_val(self.expr(stmt.value), stmt.value)  # type: ignore[attr-defined]
+                if key.kind not in _ARG_KINDS or val.kind not in _ARG_KINDS:
+                    raise Unsupported("array item assignment with operands of unknown type")
+                self._update_array(array, "setitem", [key, val], stmt)
             case ast.Subscript(value=ast.Name(id=name), slice=key_node):
                 frame = self._frame_named(name)
                 key = self.expr(key_node)
@@ -427,6 +437,36 @@ class ScriptLowering:
             case _:
                 raise Unsupported("assignment target")
 
+    def _fresh_array(self, name: str) -> bool:
+        val = self.state.env.get(name)
+        return val is not None and val.kind == ARRAY and val.fresh
+
+    def _update_array(self, array: Val, kind: str, args: list[Val], stmt: ast.stmt) -> None:
+        op = py.UpdateOp(operands=[array.value, [a.value for a in args]], properties={"kind": StringAttr(kind)}, result_types=[py.ObjectType()])
+        self._append(op, stmt)
+        self._rebind_version(array, Val(op.result, ARRAY, fresh=True), stmt)
+
+    def _lower_augassign(self, stmt: ast.AugAssign) -> None:
+        """``a += v`` on a fresh array (updated as a value) or an immutable scalar or string."""
+        if not isinstance(stmt.target, ast.Name):
+            raise Unsupported("augmented assignment to an item or attribute")
+        name = stmt.target.id
+        fn = lib.BINARY_OPERATORS.get(type(stmt.op).__name__)
+        if fn is None:
+            raise Unsupported("augmented operator")
+        if self._fresh_array(name) and fn in ("add", "sub", "mul", "truediv", "floordiv"):
+            value = self._as_val(self.expr(stmt.value), stmt.value)
+            if value.kind not in _ARG_KINDS:
+                raise Unsupported("augmented assignment with an operand of unknown type")
+            self._update_array(self.state.env[name], "i" + fn, [value], stmt)
+            return
+        current = self.state.env.get(name)
+        if current is None or current.kind not in (SCALAR, STRING):
+            raise Unsupported("augmented assignment to a mutable or unknown object")
+        # Numbers and strings have no in-place operators: `x += v` is `x = x + v`.
+        result = self._operator(fn, [stmt.target, stmt.value], stmt.value)
+        self._assign_names({name: result}, stmt)
+
     def _lower_expr_stmt(self, node: ast.expr, stmt: ast.stmt) -> None:
         if isinstance(node, ast.Call):
             func = node.func
@@ -441,7 +481,9 @@ class ScriptLowering:
                 return
             if isinstance(func, ast.Attribute) and func.attr == "to_csv":
                 receiver = self._as_val(self.expr(func.value), func.value)
-                if receiver.kind not in (FRAME, COLUMN):
+                if receiver.kind in (MODULE, CALLABLE) or isinstance(func.value, ast.Call) and receiver.kind not in (FRAME, COLUMN):
+                    # An effect runs in program order whatever the receiver is;
+                    # only a call we cannot model stays with its statement.
                     raise Unsupported("to_csv on an unknown object")
                 args, kwnames = self._call_args(node)
                 op = df.ToCsvOp(
@@ -890,6 +932,46 @@ class ScriptLowering:
         )
         return Val(self._append(op, node).result, STRING)
 
+    def _expr_ListComp(self, node: ast.ListComp) -> Val:
+        """``[elt for target in iterable if cond]`` over a sequence known at compile time.
+
+        The comprehension is unrolled: its conditions must be decided at
+        compile time; the elements become one list (a constant when they all
+        are). Its variables are its own, as in Python 3: they are bound only
+        while the element is lowered.
+        """
+        if len(node.generators) != 1 or node.generators[0].is_async:
+            raise Unsupported("nested or async comprehension")
+        gen = node.generators[0]
+        if any(isinstance(n, (ast.NamedExpr, ast.Yield, ast.Lambda)) for n in ast.walk(node)):
+            raise Unsupported("comprehension with a walrus, yield or lambda")
+        items = self._loop_items(gen.iter)
+        if len(items) > _UNROLL_LIMIT:
+            raise Unsupported("comprehension too long to unroll")
+        targets = sorted(names_bound(ast.Assign(targets=[gen.target], value=ast.Constant(None))))
+        env = self.state.env
+        saved = {n: env[n] for n in targets if n in env}
+        elements: list[Val] = []
+        try:
+            for item in items:
+                for name, val in self._bind_target(gen.target, item()).items():
+                    env[name] = val
+                if all(self._static_condition(cond) for cond in gen.ifs):
+                    elements.append(self._as_val(self.expr(node.elt), node.elt))
+        finally:
+            for name in targets:
+                if name in saved:
+                    env[name] = saved[name]
+                elif name in env:
+                    del env[name]
+        if all(e.is_const for e in elements):
+            return self._constant([e.const for e in elements], node)
+        op = py.BuildOp(operands=[[e.value for e in elements]], properties={"kind": StringAttr("list")}, result_types=[py.ObjectType()])
+        result = self._append(op, node).result
+        self._parts[result] = tuple(elements)
+        self.state.contains[result] = tuple(e.value for e in elements)
+        return Val(result, CONTAINER)
+
     def _expr_Slice(self, node: ast.Slice) -> Val:
         parts = [self._as_val(self.expr(p), p) if p is not None else self._constant(None, node) for p in (node.lower, node.upper, node.step)]
         if any(p.kind != SCALAR for p in parts):
@@ -1000,6 +1082,7 @@ class ScriptLowering:
                 items = list(args[0].elements)
                 return self._constant(items if qualname == "builtins.list" else len(items), node)
             kind = _call_result_kind(qualname, args)
+            fresh = qualname in lib.FRESH_ARRAY_CONSTRUCTORS
             if qualname == "pandas.concat" and args:
                 parts = self.state.contains.get(args[0].value, ())
                 if parts and all(isinstance(p.type, df.FrameType) for p in parts):
@@ -1017,7 +1100,7 @@ class ScriptLowering:
             result = self._append(op, node).result
             if kind == CONTAINER:
                 self.state.contains[result] = tuple(a.value for a in args)
-            return Val(result, kind)
+            return Val(result, kind, fresh=fresh and kind == ARRAY)
         raise Unsupported(f"call of {qualname}")
 
     def _method_call(self, receiver: Val, method: str, node: ast.Call) -> Val:
@@ -1057,7 +1140,8 @@ class ScriptLowering:
                     properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
                     result_types=[py.ObjectType()],
                 )
-                return Val(self._append(op, node).result, SCALAR if method == "score" else ARRAY)
+                # Predictions are new arrays; transform may hand back its input.
+                return Val(self._append(op, node).result, SCALAR if method == "score" else ARRAY, fresh=method in ("predict", "predict_proba"))
             raise Unsupported(f"estimator method {method}")
         if receiver.kind in (FRAME, COLUMN) and method in lib.PURE_PANDAS_METHODS:
             if "inplace" in kwnames:
@@ -1163,6 +1247,9 @@ class ScriptLowering:
         return Multi(tuple(Val(p, ARRAY) for p in parts))
 
     def _assign_target(self, target: ast.expr, value: Val | Multi, stmt: ast.stmt) -> None:
+        self._assign_names(self._bind_target(target, value), stmt)
+
+    def _bind_target(self, target: ast.expr, value: Val | Multi) -> dict[str, Val]:
         names: dict[str, Val] = {}
 
         def visit(t: ast.expr, v: Val | Multi) -> None:
@@ -1175,7 +1262,7 @@ class ScriptLowering:
                 raise Unsupported("loop target")
 
         visit(target, value)
-        self._assign_names(names, stmt)
+        return names
 
     def _nested_estimators(self, args: list[Val]) -> list[Val] | None:
         """Estimators inside the arguments (pipeline steps...); None if any part is unknown."""

@@ -256,6 +256,25 @@ class FormatOp(IRDLOperation):
     traits = traits_def(Pure())
 
 
+@irdl_op_definition
+class UpdateOp(IRDLOperation):
+    """An in-place update of a fresh array, as a value: a copy, updated.
+
+    ``kind`` is ``setitem`` (``a[key] = value``) or an augmented operator
+    (``iadd`` for ``a += value``...). The frontend uses it only for arrays it
+    created itself and that no other object can see, rebinding every name of
+    the old array to the result, so the copy is unobservable; the update runs
+    on the copy with numpy's own in-place semantics (casting, errors).
+    """
+
+    name = "python.update"
+    target = operand_def()
+    args = var_operand_def()
+    kind = prop_def(StringAttr)
+    result = result_def(ObjectType)
+    traits = traits_def(Pure())
+
+
 Python = Dialect(
     "python",
     [
@@ -275,6 +294,7 @@ Python = Dialect(
         UnaryOp,
         BuildOp,
         FormatOp,
+        UpdateOp,
     ],
     [ObjectType, TokenType],
 )

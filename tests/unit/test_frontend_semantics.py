@@ -117,6 +117,31 @@ def test_main_function_body_becomes_native(tmp_path: Path) -> None:
 
 
 ALIASING = {
+    "array_item_assignment_is_seen_by_aliases": """
+        import numpy as np
+        a = np.zeros(3)
+        b = a
+        a[0] = 5
+        b[1:] += 2.5
+        print(a, b, a is b)
+    """,
+    "array_updates_keep_numpy_casting": """
+        import numpy as np
+        a = np.zeros(3, dtype=int)
+        a[0] = 2.7
+        print(a)
+        c = np.arange(3)
+        c += 0.5
+    """,
+    "scalar_augmented_assignment": """
+        import numpy as np
+        total = 0
+        name = "x"
+        for i in [1, 2, 3]:
+            total += i * 2
+            name += str(i)
+        print(total, name)
+    """,
     "equal_allocations_stay_distinct_objects": """
         import numpy as np
         a = np.zeros(3)

@@ -129,6 +129,23 @@ def _fit(estimator: Any, op: Operation, operands: Sequence[Any]) -> Any:
     return fitted
 
 
+_IN_PLACE = {
+    "iadd": operator.iadd, "isub": operator.isub, "imul": operator.imul,
+    "itruediv": operator.itruediv, "ifloordiv": operator.ifloordiv,
+}
+
+
+def _update(op: py.UpdateOp, target: Any, args: Sequence[Any]) -> Any:
+    out = target.copy()
+    kind = op.kind.data
+    if kind == "setitem":
+        out[args[0]] = args[1]
+        return out
+    result = _IN_PLACE[kind](out, args[0])
+    assert result is out  # numpy updates arrays in place
+    return out
+
+
 def _fit_transform(estimator: Any, op: Operation, operands: Sequence[Any]) -> tuple[Any, Any]:
     fitted = copy.deepcopy(estimator)
     return fitted, _call(fitted.fit_transform, op, operands)
@@ -194,6 +211,7 @@ _HANDLERS: dict[type[Operation], Callable[[Any, Sequence[Any]], tuple[Any, ...]]
     py.BinaryOp: lambda op, xs: (BINARY[op.op.data](xs[0], xs[1]),),
     py.UnaryOp: lambda op, xs: (UNARY[op.op.data](xs[0]),),
     py.BuildOp: lambda op, xs: (_build(op.kind.data, xs),),
+    py.UpdateOp: lambda op, xs: (_update(op, xs[0], xs[1:]),),
     py.FormatOp: lambda op, xs: (_format(op, xs),),
     df.ReadCsvOp: lambda op, xs: (_read_csv(op, xs),),
     df.ColumnOp: lambda op, xs: (xs[0][op.column.data],),
