@@ -109,6 +109,7 @@ _ESTIMATORS = {
     # Meta-estimators: deterministic when every nested estimator is (checked
     # on their arguments by the frontend).
     "sklearn.pipeline": {"Pipeline": True},
+    "sklearn.model_selection": {"GridSearchCV": True, "RandomizedSearchCV": False},
     "sklearn.compose": {"ColumnTransformer": True},
     "sklearn.decomposition": {"PCA": False},
     # lightgbm/xgboost seed their own RNGs (default seeds) and never use numpy's.

@@ -50,9 +50,9 @@ class CannotInline(Exception):
 
 # Static kinds of values. Only these drive decisions; the runtime never
 # relies on them (the reference backend runs the same Python operation).
-MODULE, CALLABLE, FRAME, COLUMN, ESTIMATOR, SCALAR, STRING, CONTAINER, ARRAY, OBJECT, TYPE, SLICE, SPLITTER = (
+MODULE, CALLABLE, FRAME, COLUMN, ESTIMATOR, SCALAR, STRING, CONTAINER, ARRAY, OBJECT, TYPE, SLICE, SPLITTER, ACCESSOR = (
     "module", "callable", "frame", "column", "estimator", "scalar", "string",
-    "container", "array", "object", "type", "slice", "splitter",
+    "container", "array", "object", "type", "slice", "splitter", "accessor",
 )
 _IMMUTABLE_KINDS = frozenset({MODULE, CALLABLE, SCALAR, STRING, TYPE, SLICE, SPLITTER})
 _DATA_KINDS = frozenset({FRAME, COLUMN, SCALAR, ARRAY})
@@ -738,6 +738,9 @@ class ScriptLowering:
             return Ref(f"{base.qualname}.{node.attr}", base, (node.attr,))
         if base.kind == ESTIMATOR and node.attr.endswith("_") and not node.attr.startswith("_"):
             # A fitted attribute (coef_, best_params_...): a plain read.
+            if node.attr == "best_estimator_":
+                op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[ml.EstimatorType()])
+                return Val(self._append(op, node).result, ESTIMATOR, deterministic=base.deterministic)
             op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[py.ObjectType()])
             return Val(self._append(op, node).result, OBJECT)
         if base.elements is not None and node.attr in ("tolist", "to_list"):
@@ -746,6 +749,13 @@ class ScriptLowering:
             schema = _frame_schema(base)
             if node.attr not in lib.PURE_PANDAS_ATTRIBUTES and schema is not None and node.attr in dict(schema):
                 return self._column(base, node.attr, node)
+        if base.kind == COLUMN and node.attr in ("dt", "str"):
+            op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[py.ObjectType()])
+            return Val(self._append(op, node).result, ACCESSOR)
+        if base.kind == ACCESSOR and not node.attr.startswith("_"):
+            # `col.dt.month`: a new column (methods are handled at their call).
+            op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[df.ColumnType.of(None)])
+            return Val(self._append(op, node).result, COLUMN)
         if base.kind in (FRAME, COLUMN) and node.attr in lib.PURE_PANDAS_ATTRIBUTES:
             kind = FRAME if node.attr == "T" else {"shape": CONTAINER, "values": ARRAY}.get(node.attr, OBJECT)
             op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[_type_of_kind(kind)])
@@ -792,8 +802,9 @@ class ScriptLowering:
         if base.kind in (FRAME, COLUMN, ARRAY, CONTAINER, OBJECT) and key.kind in _DATA_KINDS | {STRING, CONTAINER}:
             if base.kind == OBJECT and not self._is_pandas_indexer(base):
                 raise Unsupported("subscript of an unknown object")
-            if base.kind in (ARRAY, CONTAINER):
+            if base.kind == ARRAY and key.kind != SCALAR or base.kind == CONTAINER and key.kind not in (SCALAR, STRING):
                 # numpy basic slicing returns views; views alias their base.
+                # (An item of a tuple, list or dict is the object itself, as in Python.)
                 raise Unsupported("subscript of an array or container")
             kind = FRAME if base.kind == FRAME and key.kind == COLUMN else OBJECT
             result_type = _type_of_kind(kind)
@@ -1107,6 +1118,20 @@ class ScriptLowering:
         args, kwnames = self._call_args(node)
         if receiver.elements is not None and method in ("tolist", "to_list") and not args:
             return self._constant(list(receiver.elements), node)
+        if receiver.elements is not None and method == "drop" and len(args) == 1 and not kwnames:
+            # `frame.columns.drop([...])`: the Index without those labels.
+            labels = args[0].const if isinstance(args[0].const, list) else [args[0].const] if isinstance(args[0].const, str) else None
+            if labels is None or not all(label in receiver.elements for label in labels):
+                raise Unsupported("Index.drop of labels not known to be there")
+            op = df.MethodOp(operands=[receiver.value, [args[0].value]], properties={"method": StringAttr("drop"), "kwnames": _names_attr([])}, result_types=[py.ObjectType()])
+            return Val(self._append(op, node).result, OBJECT, elements=tuple(e for e in receiver.elements if e not in labels))
+        if receiver.kind == ACCESSOR and not method.startswith("_") and all(a.kind in _ARG_KINDS for a in args):
+            op = df.MethodOp(
+                operands=[receiver.value, [a.value for a in args]],
+                properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
+                result_types=[df.ColumnType.of(None)],
+            )
+            return Val(self._append(op, node).result, COLUMN)
         if receiver.kind == SPLITTER and method == "get_n_splits" and not args and receiver.n_splits is not None:
             return self._constant(receiver.n_splits, node)
         if receiver.kind == ESTIMATOR and method == "fit_transform" and receiver.deterministic:
@@ -1300,10 +1325,12 @@ class ScriptLowering:
         return merged
 
     def _read_csv(self, node: ast.Call) -> Val:
-        if not node.args or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
-            raise Unsupported("read_csv of a non-constant path")
-        if len(node.args) > 1:
+        if len(node.args) != 1:
             raise Unsupported("read_csv with positional options")
+        # The path is often a parameter of an inlined helper (`load(path)`).
+        path_val = self._as_val(self.expr(node.args[0]), node.args[0])
+        if not isinstance(path_val.const, str):
+            raise Unsupported("read_csv of a non-constant path")
         options: dict[str, Any] = {}
         values: list[Val] = []
         kwnames: list[str] = []
@@ -1316,7 +1343,7 @@ class ScriptLowering:
             options[kw.arg] = val.const
             values.append(val)
             kwnames.append(kw.arg)
-        path = node.args[0].value
+        path = path_val.const
         file = Path(path) if Path(path).is_absolute() else self.base_dir / path
         fp = fingerprint(file)
         # A file the script itself may write is read as it is then, not as profiled now.
