@@ -21,6 +21,7 @@ import ast
 import builtins
 import functools
 import itertools
+import operator
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -50,9 +51,14 @@ class CannotInline(Exception):
 
 # Static kinds of values. Only these drive decisions; the runtime never
 # relies on them (the reference backend runs the same Python operation).
-MODULE, CALLABLE, FRAME, COLUMN, ESTIMATOR, SCALAR, STRING, CONTAINER, ARRAY, OBJECT, TYPE, SLICE, SPLITTER, ACCESSOR = (
+MODULE, CALLABLE, FRAME, COLUMN, ESTIMATOR, SCALAR, STRING, CONTAINER, ARRAY, OBJECT, TYPE, SLICE, SPLITTER, ACCESSOR, WINDOW = (
     "module", "callable", "frame", "column", "estimator", "scalar", "string",
-    "container", "array", "object", "type", "slice", "splitter", "accessor",
+    "container", "array", "object", "type", "slice", "splitter", "accessor", "window",
+)
+# Methods of rolling / expanding / ewm / groupby objects that aggregate.
+_WINDOW_METHODS = frozenset(
+    {"mean", "sum", "std", "var", "min", "max", "median", "count", "size", "first", "last", "nunique",
+     "agg", "aggregate", "transform", "quantile", "prod", "sem", "skew", "cumsum", "cumcount", "rank", "shift", "diff"}
 )
 _IMMUTABLE_KINDS = frozenset({MODULE, CALLABLE, SCALAR, STRING, TYPE, SLICE, SPLITTER})
 _DATA_KINDS = frozenset({FRAME, COLUMN, SCALAR, ARRAY})
@@ -76,6 +82,7 @@ class Val:
     dtype: str | None = None  # ``column.dtype``: the column's exact dtype name
     n_splits: int | None = None  # splitters: how many folds ``split`` yields
     fresh: bool = False  # an array made here (np.zeros, predict...), not a view of anything
+    window_of: str | None = None  # windows and groupbys: the kind they aggregate to (frame or column)
 
     @property
     def immutable(self) -> bool:
@@ -787,6 +794,10 @@ class ScriptLowering:
                 result_types=[df.FrameType.of(new) if new is not None else df.FrameType.unknown()],
             )
             return Val(self._append(op, node).result, FRAME)
+        if base.kind == WINDOW and base.window_of == FRAME and (isinstance(key.const, str) or isinstance(key.const, list)):
+            # `frame.groupby(k)["col"]`: the column's groupby (a list: a frame's).
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[py.ObjectType()])
+            return Val(self._append(op, node).result, WINDOW, window_of=COLUMN if isinstance(key.const, str) else FRAME)
         indexed = self._indexed.get(base.value)
         if indexed is not None and key.kind in (SLICE, COLUMN, ARRAY):
             # Rows by position, boolean mask or labels: the same columns.
@@ -883,9 +894,26 @@ class ScriptLowering:
             equal = _dtype_equals(lhs.dtype, rhs.const)
             if equal is not None:
                 return self._constant(equal if fn == "eq" else not equal, node)
+        if lhs.is_const and rhs.is_const and fn in _FOLDABLE and type(lhs.const) in _FOLDABLE_TYPES and type(rhs.const) in _FOLDABLE_TYPES and _cheap_to_fold(fn, lhs.const, rhs.const):
+            try:
+                folded = _FOLDABLE[fn](lhs.const, rhs.const)
+            except Exception:
+                raise Unsupported("constant expression raises") from None  # Python raises it at run time
+            if not isinstance(folded, (str, list, tuple)) or len(folded) <= 10_000:
+                return self._constant(folded, node)
         kinds = {lhs.kind, rhs.kind}
         if COLUMN in kinds and kinds <= {COLUMN, SCALAR} and fn in lib.ELEMENTWISE_OPERATOR_FUNCTIONS:
             return self._elementwise(fn, [lhs, rhs], node)
+        if kinds == {CONTAINER} and fn == "add":
+            op = py.BinaryOp(operands=[lhs.value, rhs.value], properties={"op": StringAttr(fn)}, result_types=[py.ObjectType()])
+            result = self._append(op, node).result
+            self.state.contains[result] = (*self.state.contains.get(lhs.value, ()), *self.state.contains.get(rhs.value, ()))
+            return Val(result, CONTAINER)
+        if OBJECT in kinds and all(v.kind != OBJECT or _native_origin(v) for v in (lhs, rhs)) and kinds - {OBJECT} <= _DATA_KINDS | {STRING}:
+            # Library objects (a Timestamp, a numpy scalar...): their operators are pure.
+            kind = FRAME if FRAME in kinds else COLUMN if COLUMN in kinds else OBJECT
+            op = py.BinaryOp(operands=[lhs.value, rhs.value], properties={"op": StringAttr(fn)}, result_types=[_type_of_kind(kind)])
+            return Val(self._append(op, node).result, kind)
         if not kinds <= _DATA_KINDS | {STRING}:
             raise Unsupported("operator on an unknown object")
         if kinds <= {SCALAR}:
@@ -1125,6 +1153,23 @@ class ScriptLowering:
                 raise Unsupported("Index.drop of labels not known to be there")
             op = df.MethodOp(operands=[receiver.value, [args[0].value]], properties={"method": StringAttr("drop"), "kwnames": _names_attr([])}, result_types=[py.ObjectType()])
             return Val(self._append(op, node).result, OBJECT, elements=tuple(e for e in receiver.elements if e not in labels))
+        if receiver.kind in (FRAME, COLUMN) and method in ("rolling", "expanding", "ewm", "groupby") and all(a.kind in _ARG_KINDS for a in args):
+            op = df.MethodOp(
+                operands=[receiver.value, [a.value for a in args]],
+                properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
+                result_types=[py.ObjectType()],
+            )
+            return Val(self._append(op, node).result, WINDOW, window_of=receiver.kind)
+        if receiver.kind == WINDOW and method in _WINDOW_METHODS and all(a.kind in _ARG_KINDS for a in args):
+            kind = receiver.window_of or FRAME
+            if method == "agg" or method == "aggregate":
+                kind = FRAME if any(a.kind == CONTAINER for a in args) else kind
+            op = df.MethodOp(
+                operands=[receiver.value, [a.value for a in args]],
+                properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
+                result_types=[_type_of_kind(kind)],
+            )
+            return Val(self._append(op, node).result, kind)
         if receiver.kind == ACCESSOR and not method.startswith("_") and all(a.kind in _ARG_KINDS for a in args):
             op = df.MethodOp(
                 operands=[receiver.value, [a.value for a in args]],
@@ -1482,6 +1527,25 @@ def _literal(node: ast.expr) -> Any:
     except NotALiteral:
         return _NO_CONST
     return value
+
+
+_FOLDABLE = {
+    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv,
+    "floordiv": operator.floordiv, "mod": operator.mod, "pow": operator.pow,
+    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+}
+_FOLDABLE_TYPES = (int, float, bool, str, list, tuple)
+
+
+def _cheap_to_fold(fn: str, lhs: Any, rhs: Any) -> bool:
+    """Folding must not build something huge at compile time (`10 ** 10**9`, `"a" * 10**9`)."""
+    if fn == "pow":
+        return isinstance(rhs, float) or abs(rhs) <= 64 and abs(lhs) < 2**64 if not isinstance(lhs, (str, list, tuple)) else False
+    if fn == "mul":
+        counts = [v for v in (lhs, rhs) if isinstance(v, int)]
+        sized = [v for v in (lhs, rhs) if isinstance(v, (str, list, tuple))]
+        return not sized or all(abs(c) <= 10_000 for c in counts)
+    return True
 
 
 def _fill_keeps_dtype(dtype: str, value: Any) -> bool:

@@ -224,6 +224,41 @@ SCHEMA = {
 }
 
 
+WINDOWS = {
+    "groupby_aggregations": """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        df["k"] = df["a"] % 2
+        print(df.groupby("k")["b"].mean().to_string())
+        print(df.groupby("k")[["a", "b"]].agg(["sum", "count"]).to_string())
+        df["b_mean"] = df.groupby("k")["b"].transform("mean")
+        print(df.to_string())
+    """,
+    "rolling_and_shift": """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        df["r"] = df["a"].rolling(2).mean().shift(1)
+        df["e"] = df["b"].expanding().sum()
+        print(df.to_string())
+    """,
+    "constant_folding_keeps_python_semantics": """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        cols = ["a"] + ["b"]
+        print(df[cols].sum().to_string(), 2 ** 10, "x" * 3, 7 // 2)
+        print(1 / 0)
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(WINDOWS))
+def test_windows_and_folding_match_python(tmp_path: Path, name: str) -> None:
+    plain, ours, stats = _run(tmp_path, WINDOWS[name])
+    _same(plain, ours)
+    # `1 / 0` is not folded: it stays Python, which raises ZeroDivisionError at its line.
+    assert stats["statements_opaque"] == (1 if "folding" in name else 0), stats
+
+
 @pytest.mark.parametrize("name", sorted(SCHEMA))
 def test_schema_driven_lowering_matches_python(tmp_path: Path, name: str) -> None:
     plain, ours, stats = _run(tmp_path, SCHEMA[name])
