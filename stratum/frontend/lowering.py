@@ -55,6 +55,7 @@ MODULE, CALLABLE, FRAME, COLUMN, ESTIMATOR, SCALAR, STRING, CONTAINER, ARRAY, OB
     "module", "callable", "frame", "column", "estimator", "scalar", "string",
     "container", "array", "object", "type", "slice", "splitter", "accessor", "window",
 )
+_STR_TO_STR = frozenset({"upper", "lower", "strip", "lstrip", "rstrip", "replace", "title", "capitalize", "format", "zfill", "join"})
 # Methods of rolling / expanding / ewm / groupby objects that aggregate.
 _WINDOW_METHODS = frozenset(
     {"mean", "sum", "std", "var", "min", "max", "median", "count", "size", "first", "last", "nunique",
@@ -1170,6 +1171,15 @@ class ScriptLowering:
                 result_types=[_type_of_kind(kind)],
             )
             return Val(self._append(op, node).result, kind)
+        if receiver.kind in (SCALAR, STRING) and not method.startswith("_") and _native_origin(receiver) and all(a.kind in _ARG_KINDS for a in args):
+            # Numbers, strings, timestamps: immutable, so their methods are pure
+            # (`df["Date"].min().date()`, `name.upper()`).
+            op = py.CallMethodOp(
+                operands=[receiver.value, [a.value for a in args]],
+                properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
+                result_types=[py.ObjectType()],
+            )
+            return Val(self._append(op, node).result, STRING if receiver.kind == STRING and method in _STR_TO_STR else SCALAR)
         if receiver.kind == ACCESSOR and not method.startswith("_") and all(a.kind in _ARG_KINDS for a in args):
             op = df.MethodOp(
                 operands=[receiver.value, [a.value for a in args]],
@@ -1761,6 +1771,9 @@ def _call_result_kind(qualname: str, args: list[Val]) -> str:
         return FRAME if qualname != "pandas.concat" else OBJECT  # concat: decided from its parts
     if qualname in ("pandas.Series",):
         return COLUMN
+    if qualname in ("pandas.to_datetime", "pandas.to_numeric", "pandas.isna", "pandas.isnull", "pandas.notna", "pandas.cut", "pandas.qcut") and args:
+        # Elementwise over a Series or frame: the same kind back.
+        return args[0].kind if args[0].kind in (COLUMN, FRAME) else OBJECT
     if qualname in ("builtins.len", "builtins.int", "builtins.float", "builtins.bool", "builtins.round", "builtins.isinstance"):
         return SCALAR
     if qualname in ("builtins.str", "builtins.repr"):

@@ -84,7 +84,7 @@ _READ_ONLY_METHODS = frozenset(
         "score", "predict_proba", "cumsum", "dropna", "fillna", "drop", "rename",
         "reset_index", "set_index", "sample", "shift", "diff", "pct_change", "clip", "rank",
         "duplicated", "drop_duplicates", "isin", "between", "groupby", "rolling", "expanding",
-        "ewm", "merge",
+        "ewm", "merge", "date", "strftime", "isoformat", "total_seconds", "timestamp",
     }
 )
 
