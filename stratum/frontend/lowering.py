@@ -1132,6 +1132,10 @@ class ScriptLowering:
                 schema = self._concat_schema(args, kwnames)
                 if schema is not None:
                     result_type = df.FrameType.of(schema)
+            if qualname == "pandas.DataFrame" and len(args) == 1 and not kwnames:
+                schema = self._dict_frame_schema(args[0])
+                if schema is not None:
+                    result_type = df.FrameType.of(schema)
             op = py.CallOp(
                 operands=[[a.value for a in args]],
                 properties={"callee": StringAttr(qualname), "kwnames": _names_attr(kwnames)},
@@ -1357,6 +1361,20 @@ class ScriptLowering:
             elif val.kind not in _ARG_KINDS:
                 return None
         return found
+
+    def _dict_frame_schema(self, data: Val) -> list[tuple[str, str]] | None:
+        """``pd.DataFrame({"a": column, ...})``: one column per key, in dict order."""
+        owner = data.value.owner
+        parts = self._parts.get(data.value)
+        if not isinstance(owner, py.BuildOp) or owner.kind.data != "dict" or parts is None:
+            return None
+        half = len(parts) // 2
+        columns: dict[str, str] = {}
+        for key, value in zip(parts[:half], parts[half:]):
+            if not isinstance(key.const, str):
+                return None
+            columns[key.const] = (_column_dtype(value) or "?") if value.kind == COLUMN else "?"
+        return list(columns.items())
 
     def _concat_schema(self, args: list[Val], kwnames: list[str]) -> list[tuple[str, str]] | None:
         """``pd.concat([frames], ignore_index=...)`` of frames with the same columns."""
