@@ -10,6 +10,7 @@ the same files under ``working/`` (numbers to 1e-9 relative).
 from __future__ import annotations
 
 import importlib.util
+from concurrent.futures import ThreadPoolExecutor
 import math
 import re
 import sys
@@ -57,8 +58,11 @@ def test_tolerant_comparison_catches_real_differences() -> None:
 
 @pytest.mark.parametrize("entry", MANIFEST, ids=[Path(e["script"]).stem for e in MANIFEST])
 def test_script_behaves_as_under_python(entry: dict) -> None:
-    expected = run_plain.run_script(entry["script"])
-    actual = run_plain.run_script(entry["script"], command=STRATUMC)
+    # Both runs at once (each in its own directory): the machine has two cores.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        plain = pool.submit(run_plain.run_script, entry["script"])
+        ours = pool.submit(run_plain.run_script, entry["script"], command=STRATUMC)
+        expected, actual = plain.result(), ours.result()
     assert expected.returncode == entry["exit_code"], expected.stderr[-2000:]
     assert actual.returncode == expected.returncode, actual.stderr[-2000:]
     assert same_text(expected.stdout, actual.stdout), (expected.stdout[-1500:], actual.stdout[-1500:])
