@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 
 from stratum.backends.elementwise import Apply, Const, ElementwiseProgram, Input, UnsupportedProgram, infer_dtypes
-from stratum.backends.numba.kernels import _UFUNCS, SUPPORTED_DTYPES, _can_hold, _min_max_tie, _scalar_power_path
+from stratum.backends.numba.kernels import _UFUNCS, SUPPORTED_DTYPES, StepLowering, _can_hold, _min_max_tie, _scalar_power_path
 
 # Design bounds, not yet measured on a device (see the module docstring).
 TRANSCENDENTAL_ULP = 8
@@ -183,13 +183,11 @@ class _Lowered:
     exact: bool = True
 
 
-class _Lowering:
+class _Lowering(StepLowering):
     """Each step to a CUDA C expression over ``v<step>`` locals with numpy's dtype semantics."""
 
-    def __init__(self, program: ElementwiseProgram, dtypes: Sequence[np.dtype | None]) -> None:
-        self.steps = program.steps
-        self.dtypes = dtypes
-        self.lowered: list[_Lowered] = []
+    literal = staticmethod(_literal)
+    cast = staticmethod(_cast)
 
     def run(self) -> list[_Lowered]:
         for index, step in enumerate(self.steps):
@@ -208,46 +206,6 @@ class _Lowering:
                     raise UnsupportedProgram("unsupported-operand", f"{node.fn}: pandas gives {dtype}, the kernel {lowered.dtype}")
                 self.lowered.append(lowered)
         return self.lowered
-
-    def _const(self, index: int) -> bool | int | float | None:
-        node = self.steps[index].node
-        return node.value if isinstance(node, Const) else None
-
-    def _is_const(self, index: int) -> bool:
-        return isinstance(self.steps[index].node, Const)
-
-    def _dtype(self, index: int) -> np.dtype:
-        dtype = self.lowered[index].dtype
-        assert dtype is not None
-        return dtype
-
-    def _operand(self, index: int, dtype: np.dtype) -> str:
-        if self._is_const(index):
-            return _literal(self._const(index), dtype)  # type: ignore[arg-type]
-        return _cast(f"v{index}", self._dtype(index), dtype)
-
-    def _kind(self, index: int) -> str:
-        value = self._const(index)
-        return self._dtype(index).kind if value is None else np.dtype(type(value)).kind
-
-    def _numpy_type(self, index: int) -> Any:
-        value = self._const(index)
-        if value is None:
-            return self._dtype(index)
-        return np.dtype(bool) if type(value) is bool else type(value)  # NEP 50: Python scalars are weak
-
-    def _resolve(self, fn: str, operands: tuple[int, ...]) -> tuple[tuple[np.dtype, ...], np.dtype]:
-        try:
-            resolved = _UFUNCS[fn].resolve_dtypes(tuple(self._numpy_type(i) for i in operands) + (None,))
-        except (TypeError, ValueError) as exc:
-            raise UnsupportedProgram("unsupported-operand", f"{fn}: {exc}") from None
-        for dtype in resolved:
-            if dtype not in SUPPORTED_DTYPES:
-                raise UnsupportedProgram("dtype", f"{fn} runs numpy's {dtype} loop")
-        ins, out = resolved[:-1], resolved[-1]
-        if len(set(ins)) > 1:
-            raise UnsupportedProgram("unsupported-operand", f"{fn} runs a mixed {ins} loop")
-        return ins, out
 
     def _apply(self, index: int, fn: str, ops: tuple[int, ...]) -> _Lowered:
         if fn in ("neg", "invert") and self._dtype(ops[0]).kind == "b":

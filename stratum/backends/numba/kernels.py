@@ -409,34 +409,22 @@ def _can_hold(dtype: np.dtype, value: bool | int | float) -> bool:
         return bool(np.isnan(stored) or stored == value)  # compares in dtype (NEP 50), as pandas does
 
 
-class _Lowering:
-    """Each step to a Numba expression (or a numpy loop call) with numpy's exact dtype semantics."""
+class StepLowering:
+    """What the kernel generators share: each step's operands under numpy's dtype rules.
+
+    Subclasses give the target language's ``literal`` and ``cast``.
+    """
 
     def __init__(self, program: ElementwiseProgram, dtypes: Sequence[np.dtype | None]) -> None:
         self.steps = program.steps
         self.dtypes = dtypes
         self.lowered: list[_Lowered] = []
 
-    def run(self) -> list[_Lowered]:
-        for index, step in enumerate(self.steps):
-            dtype = self.dtypes[index]
-            if dtype is not None and dtype not in SUPPORTED_DTYPES:
-                raise UnsupportedProgram("dtype", f"{self._line(index)} is {dtype}")
-            node = step.node
-            if isinstance(node, Const):
-                self.lowered.append(_Lowered(None))
-            elif isinstance(node, Input):
-                self.lowered.append(_Lowered(dtype, expr=f"in{node.index}[i]"))
-            else:
-                lowered = self._apply(index, node.fn, step.operands)
-                if lowered.dtype != dtype:
-                    raise UnsupportedProgram("unsupported-operand", f"{self._line(index)}: pandas gives {dtype}, numpy's loop {lowered.dtype}")
-                self.lowered.append(lowered)
-        return self.lowered
+    def literal(self, value: bool | int | float, dtype: np.dtype) -> str:
+        raise NotImplementedError
 
-    def _line(self, index: int) -> str:
-        step = self.steps[index]
-        return step.node.fn if isinstance(step.node, Apply) else repr(step.node)
+    def cast(self, expr: str, src: np.dtype, dst: np.dtype) -> str:
+        raise NotImplementedError
 
     # operands
     def _const(self, index: int) -> bool | int | float | None:
@@ -453,8 +441,8 @@ class _Lowering:
 
     def _operand(self, index: int, dtype: np.dtype) -> str:
         if self._is_const(index):
-            return _literal(self._const(index), dtype)  # type: ignore[arg-type]
-        return _cast(f"v{index}", self._dtype(index), dtype)
+            return self.literal(self._const(index), dtype)  # type: ignore[arg-type]
+        return self.cast(f"v{index}", self._dtype(index), dtype)
 
     def _kind(self, index: int) -> str:
         value = self._const(index)
@@ -480,6 +468,35 @@ class _Lowering:
         if len(set(ins)) > 1:
             raise UnsupportedProgram("unsupported-operand", f"{fn} runs a mixed {ins} loop")
         return ins, out
+
+
+
+class _Lowering(StepLowering):
+    """Each step to a Numba expression (or a numpy loop call) with numpy's exact dtype semantics."""
+
+    literal = staticmethod(_literal)
+    cast = staticmethod(_cast)
+
+    def run(self) -> list[_Lowered]:
+        for index, step in enumerate(self.steps):
+            dtype = self.dtypes[index]
+            if dtype is not None and dtype not in SUPPORTED_DTYPES:
+                raise UnsupportedProgram("dtype", f"{self._line(index)} is {dtype}")
+            node = step.node
+            if isinstance(node, Const):
+                self.lowered.append(_Lowered(None))
+            elif isinstance(node, Input):
+                self.lowered.append(_Lowered(dtype, expr=f"in{node.index}[i]"))
+            else:
+                lowered = self._apply(index, node.fn, step.operands)
+                if lowered.dtype != dtype:
+                    raise UnsupportedProgram("unsupported-operand", f"{self._line(index)}: pandas gives {dtype}, numpy's loop {lowered.dtype}")
+                self.lowered.append(lowered)
+        return self.lowered
+
+    def _line(self, index: int) -> str:
+        step = self.steps[index]
+        return step.node.fn if isinstance(step.node, Apply) else repr(step.node)
 
     # functions
     def _apply(self, index: int, fn: str, ops: tuple[int, ...]) -> _Lowered:
