@@ -118,6 +118,46 @@ def _mirror(base: Path, dest: Path, skip: set[str], created: list[Path]) -> None
             created.append(target)
 
 
+def _copy_on_write(links: set[str]) -> None:
+    """Makes writes to a mirrored file land in the script's directory, not in the base.
+
+    Opening one of our symlinks for writing (``open``, ``io.open``, ``Path.open``,
+    ``os.open``) first replaces the link by the script's own file: empty when the
+    open truncates, a copy of the base file otherwise. Code that writes from C
+    without going through these (rare for existing input files) is not covered.
+    """
+    import builtins
+
+    real_open, real_os_open = builtins.open, os.open
+
+    def detach(file: Any, keep: bool) -> None:
+        if not isinstance(file, (str, bytes, os.PathLike)):
+            return
+        path = os.path.abspath(os.fsdecode(file))
+        if path not in links or not os.path.islink(path):
+            return
+        links.discard(path)
+        if keep:
+            temp = f"{path}.stratum-copy-{os.getpid()}"
+            shutil.copyfile(path, temp)
+            os.replace(temp, path)
+        else:
+            os.unlink(path)
+
+    def open_(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if isinstance(mode, str) and "x" not in mode and any(c in mode for c in "wa+"):
+            detach(file, keep="w" not in mode)
+        return real_open(file, mode, *args, **kwargs)
+
+    def os_open(path: Any, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
+        if flags & (os.O_WRONLY | os.O_RDWR) and not flags & os.O_EXCL and dir_fd is None:
+            detach(path, keep=not flags & os.O_TRUNC)
+        return real_os_open(path, flags, mode, dir_fd=dir_fd)
+
+    builtins.open = io.open = open_  # type: ignore[assignment]
+    os.open = os_open  # type: ignore[assignment]
+
+
 def _unmirror(created: list[Path]) -> None:
     """Removes the links and the directories ``_mirror`` made, unless the script changed them."""
     for path in reversed(created):
@@ -131,7 +171,7 @@ def _unmirror(created: list[Path]) -> None:
 # -- the worker ----------------------------------------------------------------
 
 
-def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_file: Path, cache: ValueCache | None) -> int:
+def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_file: Path, cache: ValueCache | None, links: set[str]) -> int:
     """Runs script ``index`` in this (forked) process; returns its exit status."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -155,6 +195,7 @@ def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_fil
         sys.stderr = open(2, "w", encoding=encoding, errors="backslashreplace", buffering=1, closefd=False)  # noqa: SIM115
     sys.argv = [path]
     sys.path[0] = os.path.dirname(os.path.abspath(path))
+    _copy_on_write(links)
 
     from stratum.runtime.errors import print_exception, strip_internal_frames
     from stratum.runtime.executor import Executor
@@ -202,7 +243,7 @@ def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_fil
     return status
 
 
-def _fork_worker(module: ModuleOp, index: int, path: str, directory: Path, result_file: Path, cache: ValueCache | None) -> int:
+def _fork_worker(module: ModuleOp, index: int, path: str, directory: Path, result_file: Path, cache: ValueCache | None, links: set[str]) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -210,7 +251,7 @@ def _fork_worker(module: ModuleOp, index: int, path: str, directory: Path, resul
         return pid
     status = 70
     try:
-        status = _worker(module, index, path, directory, result_file, cache)
+        status = _worker(module, index, path, directory, result_file, cache, links)
     except BaseException:  # a failure of Stratum itself, never of the script
         with contextlib.suppress(Exception):
             os.write(2, f"stratum: internal error running {path}: {traceback.format_exc().splitlines()[-1]}\n".encode())
@@ -258,7 +299,7 @@ def run_batch(module: ModuleOp, paths: list[str], options: BatchOptions) -> Batc
         while pending or running:
             while pending and len(running) < options.jobs:
                 k = pending.pop(0)
-                pid = _fork_worker(module, k, os.path.abspath(paths[k]), (options.results / ids[k]).resolve(), scratch / f"{k}.json", options.cache)
+                pid = _fork_worker(module, k, os.path.abspath(paths[k]), (options.results / ids[k]).resolve(), scratch / f"{k}.json", options.cache, {os.path.abspath(p) for p in created[k] if p.is_symlink()})
                 running[pid] = _Running(k, time.perf_counter())
                 if progress:
                     progress.started(ids[k])
