@@ -154,6 +154,7 @@ class ScriptLowering:
         self._callers: list[Scope] = []  # scopes of the inlined calls in progress, outermost first
         self._indexed: dict[SSAValue, Val] = {}  # `.iloc` / `.loc` values -> the frame or column
         self._parts: dict[SSAValue, tuple[Val, ...]] = {}  # list/tuple/dict displays -> their elements
+        self._must_run: list[SSAValue] = []  # values the current statement must compute (they warn)
         self._filename_attr = StringAttr(self.filename)
         begin = self._append(py.ScriptBeginOp(properties={"script": StringAttr(self.filename), "index": IntAttr(self.index)}, result_types=[py.TokenType()]), None)
         self.state = _State(env={}, token=begin.token, escaped=set(), contains={})
@@ -215,10 +216,15 @@ class ScriptLowering:
         mark = len(self.block.ops)
         saved = self._save()
         stats = (self.stats.statements, self.stats.native_statements, self.stats.opaque_statements, len(self.stats.opaque_reasons))
+        must_run = len(self._must_run)
         try:
             try:
                 self._lower_stmt_native(stmt)
+                if len(self._must_run) > must_run:
+                    self._bind([], self._must_run[must_run:], stmt)
+                    del self._must_run[must_run:]
             except (Unsupported, CannotInline):
+                del self._must_run[must_run:]
                 raise
             except Exception as bug:
                 # A frontend bug must not cost the script: run it as written.
@@ -227,6 +233,7 @@ class ScriptLowering:
                 raise Unsupported(f"internal error: {type(bug).__name__}: {bug}") from bug
             self.stats.native_statements += 1
         except Unsupported as why:
+            del self._must_run[must_run:]
             self._rollback(mark)
             self._restore(saved)
             # Statements of an inlined body that was rolled back no longer count.
@@ -1234,13 +1241,17 @@ class ScriptLowering:
                 raise Unsupported("pandas method with an argument of unknown type")
             if receiver.kind == FRAME and method == "select_dtypes":
                 schema = _frame_schema(receiver)
-                selected = _select_dtypes_schema(schema, args, kwnames, self._static_value) if schema is not None else None
+                selected, warns = _select_dtypes_schema(schema, args, kwnames, self._static_value) if schema is not None else (None, False)
                 op = df.MethodOp(
                     operands=[receiver.value, [a.value for a in args]],
                     properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
                     result_types=[df.FrameType.of(selected) if selected is not None else df.FrameType.unknown()],
                 )
-                return Val(self._append(op, node).result, FRAME)
+                self._append(op, node)
+                if warns:
+                    # The call warns under Python: keep it, even if only its schema is used.
+                    self._must_run.append(op.result)
+                return Val(op.result, FRAME)
             if receiver.kind == COLUMN and method == "fillna" and len(args) == 1 and not kwnames and args[0].kind == SCALAR:
                 return self._elementwise("fillna", [receiver, args[0]], node)
             if receiver.kind == FRAME and method == "drop":
@@ -1627,25 +1638,26 @@ def _dtype_equals(dtype: str, other: str) -> bool | None:
         return None
 
 
-def _select_dtypes_schema(schema: list[tuple[str, str]], args: list[Val], kwnames: list[str], static_value: Callable[[Val], Any]) -> list[tuple[str, str]] | None:
-    """The columns ``select_dtypes`` keeps, computed by pandas on an empty frame of the schema."""
+def _select_dtypes_schema(schema: list[tuple[str, str]], args: list[Val], kwnames: list[str], static_value: Callable[[Val], Any]) -> tuple[list[tuple[str, str]] | None, bool]:
+    """The columns ``select_dtypes`` keeps, computed by pandas on an empty frame of the
+    schema, and whether the call warns (then it must really run, where Python runs it)."""
     if any(d == "?" for _, d in schema) or len(args) != len(kwnames):
-        return None
+        return None, False
     options: dict[str, Any] = {}
     for name, arg in zip(kwnames, args):
         value = static_value(arg)
         if value is _NO_CONST:
-            return None
+            return None, False
         options[name] = value
     try:
         key = repr(sorted(options.items()))
     except TypeError:
-        return None
-    kept = _selected_columns(tuple(schema), key, options)
+        return None, False
+    kept, warns = _selected_columns(tuple(schema), key, options)
     if kept is None:
-        return None
+        return None, warns
     types = dict(schema)
-    return [(c, types[c]) for c in kept]
+    return [(c, types[c]) for c in kept], warns
 
 
 @functools.lru_cache(maxsize=256)
@@ -1655,23 +1667,23 @@ def _empty_frame(schema: tuple[tuple[str, str], ...]) -> Any:
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in schema})
 
 
-_SELECTED: dict[tuple[tuple[tuple[str, str], ...], str], tuple[str, ...] | None] = {}
+_SELECTED: dict[tuple[tuple[tuple[str, str], ...], str], tuple[tuple[str, ...] | None, bool]] = {}
 
 
-def _selected_columns(schema: tuple[tuple[str, str], ...], key: str, options: dict[str, Any]) -> tuple[str, ...] | None:
-    """Memoized on (schema, canonical repr of the options): options may be unhashable lists."""
+def _selected_columns(schema: tuple[tuple[str, str], ...], key: str, options: dict[str, Any]) -> tuple[tuple[str, ...] | None, bool]:
+    """The kept columns, and whether pandas warns on this call (memoized; options may be unhashable)."""
     if (schema, key) in _SELECTED:
         return _SELECTED[schema, key]
     import warnings
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             kept: tuple[str, ...] | None = tuple(str(c) for c in _empty_frame(schema).select_dtypes(**options).columns)
     except (TypeError, ValueError):
-        kept = None  # pandas raises at run time, from the real call
-    _SELECTED[schema, key] = kept
-    return kept
+        kept, caught = None, []  # pandas raises at run time, from the real call
+    _SELECTED[schema, key] = (kept, bool(caught))
+    return _SELECTED[schema, key]
 
 
 def _resolve_type(qualname: str) -> Any:

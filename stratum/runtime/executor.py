@@ -258,6 +258,8 @@ class Executor:
     def _force(self, value: SSAValue, run: ScriptRun, anchor: Operation) -> Any:
         """The object of ``value`` in ``run``; failures surface at ``anchor``."""
         slot = run.values.get(value)
+        if slot is not None and self._warnings:
+            self._replay_warnings_again(value, run, anchor)
         if slot is None:
             outcome = self._evaluate(value, run)
             if isinstance(outcome, _Failure):
@@ -462,6 +464,24 @@ class Executor:
             return
         registry = run.module.__dict__.setdefault("__warningregistry__", {})
         for w in caught:
+            warnings.warn_explicit(
+                w.message, w.category, loc.filename.data, loc.line.data,
+                module="__main__", registry=registry, module_globals=run.module.__dict__,
+            )
+
+    def _replay_warnings_again(self, value: SSAValue, run: ScriptRun, anchor: Operation) -> None:
+        """A value merged from several statements warns at each of them, as each call would."""
+        if not isinstance(value.owner, Operation):
+            return
+        op, _, _ = _producer(value)
+        if not self._warnings.get(op) or (op, run.index) not in self._warned:
+            return
+        loc = _location_in(anchor, run.path)
+        first = _location_in(op, run.path)
+        if loc is None or first is None or loc.line.data == first.line.data:
+            return
+        registry = run.module.__dict__.setdefault("__warningregistry__", {})
+        for w in self._warnings[op]:
             warnings.warn_explicit(
                 w.message, w.category, loc.filename.data, loc.line.data,
                 module="__main__", registry=registry, module_globals=run.module.__dict__,

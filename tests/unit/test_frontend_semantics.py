@@ -315,3 +315,21 @@ def test_file_changed_behind_the_profile_fails_loudly(tmp_path: Path) -> None:
     # guard refuses to go on rather than print the stale columns.
     assert ours.returncode == 1 and ours.stdout == ""
     assert "changed after stratum profiled it" in ours.stderr
+
+
+def test_library_warnings_appear_as_under_python(tmp_path: Path) -> None:
+    # pandas 3 deprecates select_dtypes(include="object") picking str columns:
+    # each of the two (merged) calls warns at its own line, from __main__.
+    plain, ours, stats = _run(
+        tmp_path,
+        """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        a = df.select_dtypes(include="object").columns.tolist()
+        b = df.select_dtypes(include="object").columns.tolist()
+        print(a, b)
+        """,
+    )
+    assert plain.stderr.count("Pandas4Warning") == 2
+    assert ours.stderr == plain.stderr
+    assert ours.stdout == plain.stdout and stats["statements_opaque"] == 0
