@@ -141,9 +141,8 @@ def _update(op: py.UpdateOp, target: Any, args: Sequence[Any]) -> Any:
     if kind == "setitem":
         out[args[0]] = args[1]
         return out
-    result = _IN_PLACE[kind](out, args[0])
-    assert result is out  # numpy updates arrays in place
-    return out
+    # `a += v` is `a = operator.iadd(a, v)`: numpy updates in place and returns a.
+    return _IN_PLACE[kind](out, args[0])
 
 
 def _fit_transform(estimator: Any, op: Operation, operands: Sequence[Any]) -> tuple[Any, Any]:
