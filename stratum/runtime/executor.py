@@ -44,7 +44,15 @@ from stratum.runtime.errors import raise_at, strip_internal_frames
 
 # Never stored: cheap to recompute, and modules do not pickle.
 _NOT_STORED = ("python.import", "python.getattr", "python.constant")
+# Values quicker to compute than this are not stored: reading them back would cost as much.
 STORE_MIN_SECONDS = 0.002
+
+
+def _store_min_seconds() -> float:
+    try:
+        return float(os.environ.get("STRATUM_CACHE_MIN_SECONDS", STORE_MIN_SECONDS))
+    except ValueError:
+        return STORE_MIN_SECONDS
 # Computed under the value's lock, so concurrent workers needing it compute it once:
 # ops shared in the IR, and these, which other scripts often compute too.
 _WORTH_WAITING = ("df.read_csv", "ml.fit", "ml.predict", "ml.train_test_split")
@@ -124,6 +132,7 @@ class Executor:
         self._op_index: dict[Operation, int] | None = None
         self._signatures: dict[Operation, str] = {}
         self._missed: set[str] = set()  # keys looked up in vain during this run
+        self._store_min_seconds = _store_min_seconds()
         self._memo: dict[tuple[Any, ...], tuple[_Slot, ...] | _Failure] = {}
         self._warnings: dict[Operation, list[warnings.WarningMessage]] = {}  # what each op's library call warned
         self._warned: set[tuple[Operation, int]] = set()  # (op, script) pairs already shown
@@ -369,7 +378,7 @@ class Executor:
         self._record(op, "computed", elapsed, used, 0.0, content_key)
         if content_key is None:
             return tuple(_Slot(o, next(self._vids)) for o in objects)
-        if op.name not in _NOT_STORED and (always_store or elapsed >= STORE_MIN_SECONDS):
+        if op.name not in _NOT_STORED and (always_store or elapsed >= self._store_min_seconds):
             if self.cache.put(content_key, tuple(objects)):  # type: ignore[union-attr]
                 self.stats["cache_stores"] += 1
                 self._missed.discard(content_key)

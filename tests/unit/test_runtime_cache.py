@@ -18,7 +18,8 @@ from helpers import ROOT, last_line
 from stratum.cache_dir import UnsafeCacheDir
 from stratum.runtime.cache import MISS, ValueCache, parse_size
 
-ENV = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
+# Every value is stored, however quick: which ops are recomputed must not depend on timing.
+ENV = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE"), "STRATUM_CACHE_MIN_SECONDS": "0"}
 
 SCRIPT = """import numpy as np
 import pandas as pd
