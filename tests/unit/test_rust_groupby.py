@@ -53,10 +53,21 @@ def expected(frame: pd.DataFrame, fn: str, transform: bool) -> pd.Series:
     return grouped.transform(fn) if transform else grouped.agg(fn)
 
 
+def mixed_zeros(values: pd.Series) -> bool:
+    signs = np.signbit(values.to_numpy()[values.to_numpy() == 0])
+    return bool(signs.any() and not signs.all())
+
+
+def assert_bitwise(actual: pd.Series, wanted: pd.Series) -> None:
+    """Equal values, index and dtype, and the same sign on every zero."""
+    pd.testing.assert_series_equal(actual, wanted, check_exact=True, check_index_type=True, check_series_type=True)
+    if actual.dtype.kind == "f":
+        a, b = actual.to_numpy(), wanted.to_numpy()
+        np.testing.assert_array_equal(np.signbit(a[~np.isnan(a)]), np.signbit(b[~np.isnan(b)]))
+
+
 def assert_same(actual: pd.Series, frame: pd.DataFrame, fn: str, transform: bool) -> None:
-    pd.testing.assert_series_equal(
-        actual, expected(frame, fn, transform), check_exact=True, check_index_type=True, check_series_type=True
-    )
+    assert_bitwise(actual, expected(frame, fn, transform))
 
 
 @pytest.fixture
@@ -76,6 +87,10 @@ def no_fallback(monkeypatch):
 def test_agg_and_transform_match_pandas(kind, data, no_fallback):
     frame = data.draw(frames(kind))
     for fn in FUNCTIONS:
+        if fn == "median" and mixed_zeros(frame["v"]):
+            # The kernel's selection may pick the other zero: it declines.
+            assert gb.kernel_result(frame["k"], frame["v"], fn, transform=False) is None
+            continue
         assert_same(gb.groupby_agg(frame["k"], frame["v"], fn), frame, fn, transform=False)
         assert_same(gb.groupby_transform(frame["k"], frame["v"], fn), frame, fn, transform=True)
 

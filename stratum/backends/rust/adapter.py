@@ -1,5 +1,6 @@
-"""Runs ``df.factorize``, ``df.category_codes``, ``pd.get_dummies`` and
-``Series.value_counts()`` on the Rust runtime.
+"""Runs ``df.factorize``, ``df.category_codes``, ``pd.get_dummies``,
+``Series.value_counts()`` and ``frame.groupby(key)[col]`` aggregations and
+transforms on the Rust runtime.
 
 The kernels in :mod:`stratum.backends.rust` return pandas' codes and uniques as
 arrays; this adapter rebuilds the pandas objects around them (index, name,
@@ -14,12 +15,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from xdsl.ir import Operation
+from xdsl.ir import Operation, SSAValue
 
 from stratum.backends import rust
 from stratum.backends.reference import split_call
 from stratum.ir import dataframe as df
+from stratum.ir import plan
 from stratum.ir import python as py
+from stratum.ir.constants import decode
 
 NAME = "rust"
 AVAILABLE = rust.AVAILABLE
@@ -29,13 +32,55 @@ class Declined(Exception):
     """This op, with these operands, runs on the reference backend."""
 
 
+# The groupby kernels' functions (``stratum.backends.rust.groupby``).
+_GROUPBY_FUNCTIONS = frozenset({"sum", "mean", "count", "min", "max", "std", "median", "size"})
+
+
+def _producer(value: SSAValue) -> Operation | None:
+    """The op computing ``value``, looking through its ``plan.task``."""
+    owner = value.owner
+    if isinstance(owner, plan.TaskOp):
+        return owner.body.block.first_op
+    return owner if isinstance(owner, Operation) else None
+
+
+def _constant(value: SSAValue) -> Any:
+    op = _producer(value)
+    return decode(op.value) if isinstance(op, py.ConstantOp) else None
+
+
+def _groupby_function(op: df.MethodOp) -> tuple[str, bool] | None:
+    """``(fn, transform)`` of ``frame.groupby(key)[col].fn()``,
+    ``.agg("fn")`` or ``.transform("fn")`` with nothing else passed, or None."""
+    if op.kwnames.data:
+        return None
+    method = op.method.data
+    if method in _GROUPBY_FUNCTIONS and not op.args:
+        fn, transform = method, False
+    elif method in ("agg", "aggregate", "transform") and len(op.args) == 1:
+        fn, transform = _constant(op.args[0]), method == "transform"
+        if not isinstance(fn, str) or fn not in _GROUPBY_FUNCTIONS:
+            return None
+    else:
+        return None
+    selection = _producer(op.receiver)
+    if not isinstance(selection, py.GetItemOp) or not isinstance(_constant(selection.key), str):
+        return None
+    grouping = _producer(selection.obj)
+    if not isinstance(grouping, df.MethodOp) or grouping.method.data != "groupby":
+        return None
+    return fn, transform
+
+
 def supports(op: Operation) -> bool:
     if isinstance(op, (df.FactorizeOp, df.CategoryCodesOp)):
         return True
     if isinstance(op, py.CallOp):
         return op.callee.data == "pandas.get_dummies"
     if isinstance(op, df.MethodOp):
-        return op.method.data == "value_counts" and len(op.args) == 0
+        if op.method.data == "value_counts":
+            return len(op.args) == 0
+        return _groupby_function(op) is not None
     return False
 
 
@@ -45,6 +90,20 @@ def execute(op: Operation, operands: Sequence[Any]) -> tuple[Any, ...]:
 
         positional, keywords = split_call(operands, [k.data for k in op.kwnames.data])
         return (get_dummies(*positional, **keywords),)
+    if isinstance(op, df.MethodOp) and op.method.data != "value_counts":
+        from stratum.backends.rust.groupby import grouped_inputs, kernel_result
+
+        how = _groupby_function(op)
+        inputs = grouped_inputs(operands[0])
+        if how is None or inputs is None:
+            raise Declined("not a groupby the kernels reproduce")
+        fn, transform = how
+        if list(operands[1:]) != ([fn] if op.args else []):
+            raise Declined("the function operand is not the constant it was compiled with")
+        result = kernel_result(*inputs, fn, transform)
+        if result is None:
+            raise Declined("groupby inputs the kernels do not take")
+        return (result,)
     if isinstance(op, df.MethodOp):
         from stratum.backends.rust.value_counts import value_counts
 

@@ -9,9 +9,9 @@ sum, mean, count, min, max, std (ddof=1), median and size.
 Values are bitwise equal to pandas': the kernels (``rust_runtime/src/
 groupby.rs``) replay pandas' Cython arithmetic in the same order: Kahan
 summation per group in row order for sum and mean, Welford's update for std,
-``(hi + lo) / 2`` of the middle order statistics for median. The one
-difference we know of: when a group's median is a zero taken from both 0.0
-and -0.0 values, its sign may differ from pandas' (they compare equal).
+``(hi + lo) / 2`` of the middle order statistics for median. A median over
+a column holding both 0.0 and -0.0 could pick the other zero than pandas'
+selection, so such columns run pandas for ``median``.
 
 Taken: numpy int64 / float64 values, keys as described in
 :mod:`stratum.backends.rust._keys` (int64, float64, str / object-of-str),
@@ -28,7 +28,15 @@ from stratum.backends.rust._keys import distinct_values, key_codes
 
 FUNCTIONS = frozenset({"sum", "mean", "count", "min", "max", "std", "median", "size"})
 
-__all__ = ["FUNCTIONS", "groupby_agg", "groupby_agg_pandas", "groupby_transform", "groupby_transform_pandas"]
+__all__ = [
+    "FUNCTIONS",
+    "grouped_inputs",
+    "groupby_agg",
+    "groupby_agg_pandas",
+    "groupby_transform",
+    "groupby_transform_pandas",
+    "kernel_result",
+]
 
 
 def groupby_agg_pandas(keys: pd.Series, values: pd.Series, fn: str) -> pd.Series:
@@ -58,6 +66,63 @@ def _groups(keys: object, values: object, fn: object) -> tuple[np.ndarray, np.nd
     return codes[0], codes[1], values.to_numpy()
 
 
+def grouped_inputs(grouped: object) -> tuple[pd.Series, pd.Series] | None:
+    """``(keys, values)`` of ``frame.groupby(key)[col]`` when it was made with
+    the settings the kernels reproduce, else None.
+
+    Taken: a ``SeriesGroupBy`` grouped by one column of its frame (not an
+    index level, array or function) with ``sort=True, dropna=True,
+    as_index=True``. The key column is read back from the grouper, so no
+    frame is needed.
+    """
+    if not isinstance(grouped, pd.api.typing.SeriesGroupBy):
+        return None
+    if not (grouped.sort is True and grouped.dropna is True and grouped.as_index is True and grouped.level is None):
+        return None
+    values = grouped.obj
+    groupings = getattr(getattr(grouped, "_grouper", None), "groupings", None)
+    if not isinstance(values, pd.Series) or groupings is None or len(groupings) != 1:
+        return None
+    (grouping,) = groupings
+    if not (grouping.in_axis and grouping.level is None and isinstance(grouped.keys, str)):
+        return None
+    if grouping.name != grouped.keys:
+        return None
+    vector = grouping.grouping_vector
+    if not isinstance(vector, (np.ndarray, pd.api.extensions.ExtensionArray)) or len(vector) != len(values):
+        return None
+    keys = pd.Series(vector, index=values.index, name=grouping.name, copy=False)
+    return keys, values
+
+
+def _mixed_zero_signs(array: np.ndarray) -> bool:
+    if array.dtype != np.float64:
+        return False
+    zeros = array[array == 0]
+    signs = np.signbit(zeros)
+    return bool(signs.any() and not signs.all())
+
+
+def kernel_result(keys: pd.Series, values: pd.Series, fn: str, transform: bool) -> pd.Series | None:
+    """What :func:`groupby_agg` / :func:`groupby_transform` return, or None
+    when the kernels do not take these inputs (nothing falls back here).
+
+    A median over both 0.0 and -0.0 may pick the other zero than pandas'
+    selection does, so such columns are not taken for ``median``.
+    """
+    groups = _groups(keys, values, fn)
+    if groups is None:
+        return None
+    codes, first, array = groups
+    if fn == "median" and _mixed_zero_signs(array):
+        return None
+    per_group = backend._rt.groupby_agg(codes, len(first), array, fn)
+    if transform:
+        result = backend._rt.groupby_broadcast(codes, per_group)
+        return pd.Series(result, index=values.index, name=values.name, copy=False)
+    return pd.Series(per_group, index=_result_index(keys, first), name=values.name, copy=False)
+
+
 def _result_index(keys: pd.Series, first: np.ndarray) -> pd.Index:
     distinct = distinct_values(keys, first)
     if keys.dtype == object:
@@ -68,21 +133,12 @@ def _result_index(keys: pd.Series, first: np.ndarray) -> pd.Index:
 
 def groupby_agg(keys: pd.Series, values: pd.Series, fn: str) -> pd.Series:
     """``values.groupby(keys).agg(fn)``: one row per key, keys sorted."""
-    groups = _groups(keys, values, fn)
-    if groups is None:
-        return groupby_agg_pandas(keys, values, fn)
-    codes, first, array = groups
-    result = backend._rt.groupby_agg(codes, len(first), array, fn)
-    return pd.Series(result, index=_result_index(keys, first), name=values.name, copy=False)
+    result = kernel_result(keys, values, fn, transform=False)
+    return groupby_agg_pandas(keys, values, fn) if result is None else result
 
 
 def groupby_transform(keys: pd.Series, values: pd.Series, fn: str) -> pd.Series:
     """``values.groupby(keys).transform(fn)``: each row's group result, NaN
     for rows whose key is missing (which makes integer results float64)."""
-    groups = _groups(keys, values, fn)
-    if groups is None:
-        return groupby_transform_pandas(keys, values, fn)
-    codes, first, array = groups
-    per_group = backend._rt.groupby_agg(codes, len(first), array, fn)
-    result = backend._rt.groupby_broadcast(codes, per_group)
-    return pd.Series(result, index=values.index, name=values.name, copy=False)
+    result = kernel_result(keys, values, fn, transform=True)
+    return groupby_transform_pandas(keys, values, fn) if result is None else result
