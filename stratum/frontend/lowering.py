@@ -32,7 +32,7 @@ from xdsl.dialects.builtin import ArrayAttr, FileLineColLoc, IntAttr, StringAttr
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 
 from stratum.frontend import library as lib
-from stratum.frontend.names import ScriptFacts, is_read_only, may_retain_references, names_bound, names_read
+from stratum.frontend.names import ScriptFacts, is_known_global, is_read_only, may_retain_references, names_bound, names_read, names_stored
 from stratum.frontend.profile import fingerprint, profile_csv
 from stratum.frontend.scopes import InlinableFunction, Scope, global_env, inlinable
 from stratum.ir import dataframe as df
@@ -576,6 +576,11 @@ class ScriptLowering:
                 # binding in a loop); separate code would see the global.
                 raise CannotInline(f"local {unbound[0]!r} read before assignment")
         read |= called_globals
+        undefined = {n for n in read if n not in env and not is_known_global(n)} - set().union(*(names_stored(s) for s in stmts))
+        if undefined or calls and self.facts.functions_read_undefined:
+            # Likely a NameError: Python's "Did you mean" suggestion is drawn
+            # from every name bound so far, so the code must see them all.
+            read |= set(env)
         # (A builtin's name rebound by the script could be anything.)
         rebound_call = any(isinstance(n.func, ast.Name) and n.func.id in env for n in calls)
         defines = any(isinstance(s, ast.FunctionDef) for s in stmts)

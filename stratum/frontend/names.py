@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import builtins
 import os
 from dataclasses import dataclass, field
 
@@ -17,6 +18,34 @@ DYNAMIC_SCOPE_BUILTINS = frozenset({"globals", "locals", "vars", "eval", "exec",
 def names_read(node: ast.AST) -> set[str]:
     """Every name loaded anywhere in ``node``, nested scopes included (over-approximation)."""
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def names_stored(node: ast.AST) -> set[str]:
+    """Every name ``node`` may bind anywhere, nested scopes included (parameters too)."""
+    stored: set[str] = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            stored.add(n.id)
+        elif isinstance(n, ast.arg):
+            stored.add(n.arg)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stored.add(n.name)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            stored.update((a.asname or a.name).split(".")[0] for a in n.names)
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            stored.add(n.name)
+        elif isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name:
+            stored.add(n.name)
+        elif isinstance(n, ast.MatchMapping) and n.rest:
+            stored.add(n.rest)
+        elif isinstance(n, (ast.Global, ast.Nonlocal)):
+            stored.update(n.names)
+    return stored
+
+
+def is_known_global(name: str) -> bool:
+    """Builtins and module attributes (``__file__``...) exist without a binding in the script."""
+    return hasattr(builtins, name) or name.startswith("__") and name.endswith("__")
 
 
 def names_bound(stmt: ast.stmt) -> set[str]:
@@ -170,6 +199,9 @@ class ScriptFacts:
 
     dynamic_scope: bool = False  # uses globals()/exec/... or `import *`
     function_globals: set[str] = field(default_factory=set)  # names read inside any def/lambda/class
+    # Names some def/lambda/class reads that nothing in the script ever binds:
+    # calling it raises NameError, whose suggestion lists the module's names.
+    functions_read_undefined: bool = False
     defines_classes: bool = False  # user classes can give any method name side effects
     # Constant paths the script may write: their compile-time profile could
     # be stale by the time the script reads them.
@@ -194,4 +226,6 @@ class ScriptFacts:
                     facts.written_paths.update(
                         os.path.normpath(a.value) for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
                     )
+        stored = names_stored(tree)
+        facts.functions_read_undefined = any(not is_known_global(n) for n in facts.function_globals - stored)
         return facts
