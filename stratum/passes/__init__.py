@@ -24,6 +24,12 @@ def _simplify_elementwise() -> type[ModulePass]:
     return SimplifyElementwise
 
 
+def _push_projection() -> type[ModulePass]:
+    from stratum.passes.push_projection import PushProjection
+
+    return PushProjection
+
+
 def _lower_to_plan() -> type[ModulePass]:
     from stratum.passes.lower_to_plan import LowerToPlan
 
@@ -33,10 +39,11 @@ def _lower_to_plan() -> type[ModulePass]:
 STRATUM_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "fuse-elementwise": _fuse_elementwise,
     "simplify-elementwise": _simplify_elementwise,
+    "push-projection": _push_projection,
     "lower-to-plan": _lower_to_plan,
 }
 
-DEFAULT_PIPELINE = "cse,simplify-elementwise,dce,fuse-elementwise,dce"
+DEFAULT_PIPELINE = "cse,simplify-elementwise,dce,push-projection,fuse-elementwise,dce"
 LOWERING_PIPELINE = "lower-to-plan"
 
 

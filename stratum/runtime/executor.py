@@ -29,6 +29,7 @@ import warnings
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 
 from xdsl.dialects.builtin import FileLineColLoc, FusedLoc, ModuleOp
@@ -39,6 +40,7 @@ from stratum.backends.registry import PREFERENCE, available, backend
 from stratum.ir import dataframe as df
 from stratum.ir import plan
 from stratum.ir import python as py
+from stratum.passes.push_projection import FULL_SCHEMA, USECOLS
 from stratum.runtime.cache import MISS, ValueCache
 from stratum.runtime.errors import raise_at, strip_internal_frames
 
@@ -505,6 +507,8 @@ class Executor:
 
 def _execute(op: Operation, backend_name: str, args: list[Any]) -> tuple[tuple[Any, ...], str]:
     """The op's results, and the name of the backend that computed them."""
+    if isinstance(op, df.ReadCsvOp) and USECOLS in op.attributes:
+        return (_read_projected(op, args),), "reference"
     if backend_name != "reference":
         # The plan's choice first, then the other specialized backends in
         # preference order (a GPU kernel declines small columns; Numba takes them).
@@ -519,6 +523,36 @@ def _execute(op: Operation, backend_name: str, args: list[Any]) -> tuple[tuple[A
                 # behaviour (result or exception) is the answer.
                 continue
     return reference.execute(op, args), "reference"
+
+
+class _FullRead:
+    """A projected read seen whole: what ``check_profile`` compares a full read with."""
+
+    def __init__(self, op: df.ReadCsvOp):
+        self.path = op.path
+        self.result = types.SimpleNamespace(type=op.attributes[FULL_SCHEMA])
+
+
+def _read_projected(op: df.ReadCsvOp, args: list[Any]) -> Any:
+    """A read narrowed by push-projection: ``usecols`` only on the very file the pass checked.
+
+    A file changed since compiling is read whole, checked against the full
+    profile (so it fails as the unnarrowed read would) and then narrowed.
+    """
+    import pandas as pd
+
+    from stratum.frontend.profile import fingerprint
+
+    options = dict(zip((k.data for k in op.kwnames.data), args))
+    positions = [p.data for p in op.attributes[USECOLS].data]  # type: ignore[attr-defined]
+    if fingerprint(Path(op.path.data)) == op.fingerprint.data:
+        frame = pd.read_csv(op.path.data, usecols=positions, **options)
+    else:
+        frame = pd.read_csv(op.path.data, **options)
+        reference.check_profile(_FullRead(op), frame)  # type: ignore[arg-type]
+        frame = frame.iloc[:, positions]
+    reference.check_profile(op, frame)
+    return frame
 
 
 def _result_key(content_key: str, index: int) -> str:
