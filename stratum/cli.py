@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--no-cache", action="store_true", help="keep no values across runs (shared work is still computed once)")
     batch.add_argument("--cache-size", default="4G", metavar="SIZE", help="cap of the value cache; least recently used entries go first (default: 4G)")
     batch.add_argument("--report", metavar="PATH", help="write a self-contained HTML report of the batch run")
+    batch.add_argument("--executor", choices=("local", "ray"), help="run the scripts' processes here (local, the default) or as Ray tasks (ray)")
+    batch.add_argument("--address", metavar="ADDR", help="with --executor ray: the Ray cluster to join (default: start a local instance)")
     return parser
 
 
@@ -48,11 +50,13 @@ def _fail(message: str, status: int = 2) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    batch_only = [f for f in ("workdir", "timeout", "jobs", "report") if getattr(args, f) is not None]
+    batch_only = [f for f in ("workdir", "timeout", "jobs", "report", "executor", "address") if getattr(args, f) is not None]
     if batch_only and not args.results:
         _fail(f"--{batch_only[0]} needs --run --results DIR")
     if args.results and not args.run:
         _fail("--results needs --run")
+    if args.address is not None and args.executor != "ray":
+        _fail("--address needs --executor ray")
     if args.jobs is not None and args.jobs < 1:
         _fail("--jobs must be at least 1")
     if args.timeout is not None and args.timeout <= 0:
@@ -185,7 +189,17 @@ def _run_batch(module: object, paths: list[str], args: argparse.Namespace, stats
         progress=sys.stderr.isatty(),
     )
     try:
-        outcome = run_batch(module, paths, options)  # type: ignore[arg-type]
+        if args.executor == "ray":
+            from stratum.runtime.ray_executor import RayUnavailable, run_batch_ray
+
+            try:
+                outcome = run_batch_ray(module, paths, options, address=args.address)  # type: ignore[arg-type]
+            except RayUnavailable as error:
+                _fail(str(error))
+            except ConnectionError as error:
+                _fail(f"cannot reach the Ray cluster at {args.address}: {error}")
+        else:
+            outcome = run_batch(module, paths, options)  # type: ignore[arg-type]
     finally:
         if scratch is not None:
             import shutil

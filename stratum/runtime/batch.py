@@ -272,10 +272,8 @@ class _Running:
     interrupted_at: float | None = None
 
 
-def run_batch(module: ModuleOp, paths: list[str], options: BatchOptions) -> BatchOutcome:
-    ids = script_ids(paths)
-    results = [ScriptResult(id=i, script=p) for i, p in zip(ids, paths)]
-    records: list[dict[int, dict[str, Any]]] = [{} for _ in paths]
+def prepare_directories(ids: list[str], options: BatchOptions) -> list[list[Path]]:
+    """Makes each script's ``RESULTS/<id>/`` afresh, mirroring the base directory; returns what was mirrored."""
     options.results.mkdir(parents=True, exist_ok=True)
     skip = {os.path.realpath(options.results)}
     created: list[list[Path]] = []
@@ -289,6 +287,21 @@ def run_batch(module: ModuleOp, paths: list[str], options: BatchOptions) -> Batc
         made: list[Path] = []
         _mirror(options.workdir, directory, skip, made)
         created.append(made)
+    return created
+
+
+def write_summary(results: list[ScriptResult], seconds: float, options: BatchOptions, **extra: Any) -> None:
+    summary: dict[str, Any] = {"seconds": round(seconds, 3), **extra, "scripts": [asdict(r) for r in results]}
+    if options.cache is not None:
+        summary["cache_dir"] = str(options.cache.root)
+    (options.results / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+
+
+def run_batch(module: ModuleOp, paths: list[str], options: BatchOptions) -> BatchOutcome:
+    ids = script_ids(paths)
+    results = [ScriptResult(id=i, script=p) for i, p in zip(ids, paths)]
+    records: list[dict[int, dict[str, Any]]] = [{} for _ in paths]
+    created = prepare_directories(ids, options)
 
     scratch = Path(tempfile.mkdtemp(prefix="stratum-batch-"))
     pending = list(range(len(paths)))
@@ -344,13 +357,7 @@ def run_batch(module: ModuleOp, paths: list[str], options: BatchOptions) -> Batc
             progress.stop()
         shutil.rmtree(scratch, ignore_errors=True)
     seconds = time.perf_counter() - batch_started
-    summary = {
-        "seconds": round(seconds, 3),
-        "scripts": [asdict(r) for r in results],
-    }
-    if options.cache is not None:
-        summary["cache_dir"] = str(options.cache.root)
-    (options.results / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_summary(results, seconds, options)
     return BatchOutcome(results, seconds, records)
 
 
