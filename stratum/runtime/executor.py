@@ -124,6 +124,7 @@ class Executor:
         scripts: Collection[int] | None = None,
         cache: ValueCache | None = None,
         record_ops: bool = False,
+        free_dead: bool = True,
     ):
         self.module = module
         self.arguments = arguments or {}
@@ -136,6 +137,9 @@ class Executor:
         self._missed: set[str] = set()  # keys looked up in vain during this run
         self._store_min_seconds = _store_min_seconds()
         self._memo: dict[tuple[Any, ...], tuple[_Slot, ...] | _Failure] = {}
+        self._memo_keys: dict[Operation, list[tuple[Any, ...]]] = collections.defaultdict(list)  # op -> its memo entries
+        self._free_dead = free_dead
+        self._dead: set[SSAValue] = set()
         self._warnings: dict[Operation, list[warnings.WarningMessage]] = {}  # what each op's library call warned
         self._warned: set[tuple[Operation, int]] = set()  # (op, script) pairs already shown
         self._vids = itertools.count()
@@ -148,13 +152,17 @@ class Executor:
             "cache_stores": 0,
             "computed": collections.Counter(),  # op name -> how many computed here
             "backends": collections.Counter(),
+            "values_freed": 0,
+            "peak_live_values": 0,  # most values held at once (per-script slots, shared ones counted once)
         }
 
     # -- driving ------------------------------------------------------------
 
     def run(self) -> list[ScriptRun]:
         runs: list[ScriptRun] = []
-        for top in self.module.body.block.ops:
+        top_ops = list(self.module.body.block.ops)
+        dead_after = last_uses(top_ops, self.scripts) if self._free_dead else {}
+        for position, top in enumerate(top_ops):
             op, backend_name = _unwrap(top)
             if isinstance(op, py.ScriptBeginOp):
                 if self.scripts is not None and op.index.data not in self.scripts:
@@ -175,7 +183,26 @@ class Executor:
             for result in top.results:
                 if isinstance(result.type, py.TokenType):
                     self._runs[result] = run
+            dead = dead_after.get(position)
+            if dead:
+                self._free(dead, runs)
         return runs
+
+    def _free(self, dead: list[SSAValue], runs: list[ScriptRun]) -> None:
+        """Drops values no op that can still run needs: from every script's slots and from the memo."""
+        live = sum(len(r.values) for r in runs)
+        self.stats["peak_live_values"] = max(self.stats["peak_live_values"], live)
+        for value in dead:
+            for r in runs:
+                if r.values.pop(value, None) is not None:
+                    self.stats["values_freed"] += 1
+            self._dead.add(value)
+            owner = value.owner
+            if isinstance(owner, Operation) and all(result in self._dead for result in owner.results):
+                # The memo holds all of an op's results together: they go with its last one.
+                op, _, _ = _producer(value)
+                for key in self._memo_keys.pop(op, ()):
+                    self._memo.pop(key, None)
 
     def _effect(self, op: Operation, run: ScriptRun, results: list[SSAValue]) -> None:
         try:
@@ -346,6 +373,7 @@ class Executor:
             elif outcome is None:
                 outcome = self._execute(op, backend_name, operands, content_key)
         self._memo[key] = outcome
+        self._memo_keys[op].append(key)
         return outcome
 
     def _lookup(self, op: Operation, content_key: str, waited: float = 0.0) -> tuple[_Slot, ...] | None:
@@ -523,6 +551,67 @@ def _execute(op: Operation, backend_name: str, args: list[Any]) -> tuple[tuple[A
                 # behaviour (result or exception) is the answer.
                 continue
     return reference.execute(op, args), "reference"
+
+
+def last_uses(top_ops: list[Operation], scripts: Collection[int] | None) -> dict[int, list[SSAValue]]:
+    """For each position in ``top_ops``, the values no op that can run after it needs.
+
+    Pure values are computed lazily, on behalf of effects, so a value is
+    needed until the last effect (of any selected script) whose operands
+    depend on it through pure ops has run. Each value is kept as long as
+    every value computed from it: a script that needs a shared value computes
+    it from its operands' memoized slots, so those stay until the value's own
+    last use. Effects' own outputs that nothing uses die where they are made.
+    """
+    block_ops = set(top_ops)
+    script_of: dict[SSAValue, int] = {}
+    effects: list[int] = []
+    for position, top in enumerate(top_ops):
+        op, _ = _unwrap(top)
+        if isinstance(op, py.ScriptBeginOp):
+            script_of[top.results[0]] = op.index.data
+            continue
+        token = _token_operand(op)
+        if token is None or token not in script_of:
+            continue
+        index = script_of[token]
+        for result in top.results:
+            if isinstance(result.type, py.TokenType):
+                script_of[result] = index
+        if scripts is None or index in scripts:
+            effects.append(position)
+    last: dict[SSAValue, int] = {}
+    for position in reversed(effects):
+        # Latest effects first: a value already marked was marked by a later
+        # effect, and so were all the values it is computed from.
+        stack = _outer_operands(top_ops[position], block_ops)
+        while stack:
+            value = stack.pop()
+            if value in last:
+                continue
+            last[value] = position
+            owner = value.owner
+            if isinstance(owner, Operation) and _token_operand(_unwrap(owner)[0]) is None:
+                stack.extend(_outer_operands(owner, block_ops))
+    for position in effects:
+        for result in top_ops[position].results:
+            if not isinstance(result.type, py.TokenType):
+                last.setdefault(result, position)
+    dead: dict[int, list[SSAValue]] = collections.defaultdict(list)
+    for value, position in last.items():
+        if not isinstance(value.type, py.TokenType):
+            dead[position].append(value)
+    return dead
+
+
+def _outer_operands(top: Operation, block_ops: set[Operation]) -> list[SSAValue]:
+    """Values defined by top-level ops that ``top`` (or an op nested in it) uses."""
+    return [
+        operand
+        for nested in top.walk()
+        for operand in nested.operands
+        if isinstance(operand.owner, Operation) and operand.owner in block_ops
+    ]
 
 
 class _FullRead:
