@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from xdsl.dialects.builtin import ArrayAttr, NoneAttr, StringAttr
 from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, TypeAttribute
 from xdsl.irdl import (
-    IRDLOperation,
     irdl_attr_definition,
     irdl_op_definition,
     operand_def,
@@ -41,7 +40,7 @@ from xdsl.traits import (
     RecursiveMemoryEffect,
 )
 
-from stratum.ir.python import TokenType
+from stratum.ir.python import StratumOp, TokenType
 
 
 @irdl_attr_definition
@@ -54,14 +53,23 @@ class FrameType(ParametrizedAttribute, TypeAttribute):
 
     @staticmethod
     def unknown() -> FrameType:
-        return FrameType(NoneAttr(), NoneAttr())
+        return _UNKNOWN_FRAME
 
     @staticmethod
     def of(schema: Sequence[tuple[str, str]]) -> FrameType:
-        return FrameType(
-            ArrayAttr(StringAttr(c) for c, _ in schema),
-            ArrayAttr(StringAttr(d) for _, d in schema),
-        )
+        # Types are immutable values: one instance per schema saves rebuilding
+        # (and verifying) hundreds of string attributes per frame-typed op.
+        key = tuple((c, d) for c, d in schema)
+        frame = _FRAMES.get(key)
+        if frame is None:
+            frame = FrameType(
+                ArrayAttr(StringAttr(c) for c, _ in key),
+                ArrayAttr(StringAttr(d) for _, d in key),
+            )
+            if len(_FRAMES) >= _INTERNED_LIMIT:
+                _FRAMES.clear()
+            _FRAMES[key] = frame
+        return frame
 
     @property
     def schema(self) -> list[tuple[str, str]] | None:
@@ -121,7 +129,13 @@ class ColumnType(ParametrizedAttribute, TypeAttribute):
 
     @staticmethod
     def of(dtype: str | None) -> ColumnType:
-        return ColumnType(NoneAttr() if dtype is None else StringAttr(dtype))
+        column = _COLUMNS.get(dtype)
+        if column is None:
+            column = ColumnType(NoneAttr() if dtype is None else StringAttr(dtype))
+            if len(_COLUMNS) >= _INTERNED_LIMIT:
+                _COLUMNS.clear()
+            _COLUMNS[dtype] = column
+        return column
 
     @property
     def dtype_name(self) -> str | None:
@@ -146,8 +160,14 @@ class ColumnType(ParametrizedAttribute, TypeAttribute):
         printer.print_string(">")
 
 
+_INTERNED_LIMIT = 4096  # bounds the caches of a long-lived process
+_FRAMES: dict[tuple[tuple[str, str], ...], FrameType] = {}
+_COLUMNS: dict[str | None, ColumnType] = {}
+_UNKNOWN_FRAME = FrameType(NoneAttr(), NoneAttr())
+
+
 @irdl_op_definition
-class ReadCsvOp(IRDLOperation):
+class ReadCsvOp(StratumOp):
     """``pd.read_csv(path, **options)``.
 
     ``fingerprint`` identifies the file's content seen at compile time; two
@@ -165,7 +185,7 @@ class ReadCsvOp(IRDLOperation):
 
 
 @irdl_op_definition
-class ToCsvOp(IRDLOperation):
+class ToCsvOp(StratumOp):
     """``frame.to_csv(*args, **kwargs)``: writes a file."""
 
     name = "df.to_csv"
@@ -178,7 +198,7 @@ class ToCsvOp(IRDLOperation):
 
 
 @irdl_op_definition
-class ColumnOp(IRDLOperation):
+class ColumnOp(StratumOp):
     """``frame[name]``."""
 
     name = "df.column"
@@ -189,7 +209,7 @@ class ColumnOp(IRDLOperation):
 
 
 @irdl_op_definition
-class SelectOp(IRDLOperation):
+class SelectOp(StratumOp):
     """``frame[[c1, c2, ...]]``: order matters and duplicates are kept."""
 
     name = "df.select"
@@ -200,7 +220,7 @@ class SelectOp(IRDLOperation):
 
 
 @irdl_op_definition
-class DropOp(IRDLOperation):
+class DropOp(StratumOp):
     """``frame.drop(columns=[...])``."""
 
     name = "df.drop"
@@ -211,7 +231,7 @@ class DropOp(IRDLOperation):
 
 
 @irdl_op_definition
-class AssignColumnOp(IRDLOperation):
+class AssignColumnOp(StratumOp):
     """``frame[column] = value``, as a new frame (copy-on-write)."""
 
     name = "df.assign_column"
@@ -223,7 +243,7 @@ class AssignColumnOp(IRDLOperation):
 
 
 @irdl_op_definition
-class ElementwiseOp(IRDLOperation):
+class ElementwiseOp(StratumOp):
     """One elementwise function of columns and scalars (``add``, ``log1p``, ``fillna``...).
 
     The function names and their pandas semantics are listed in
@@ -238,7 +258,7 @@ class ElementwiseOp(IRDLOperation):
 
 
 @irdl_op_definition
-class FusedOp(IRDLOperation):
+class FusedOp(StratumOp):
     """A DAG of ``df.elementwise`` ops computed in one pass over the rows.
 
     The body's block arguments stand for ``inputs``; ``df.yield`` returns the
@@ -253,14 +273,14 @@ class FusedOp(IRDLOperation):
 
 
 @irdl_op_definition
-class YieldOp(IRDLOperation):
+class YieldOp(StratumOp):
     name = "df.yield"
     values = var_operand_def()
     traits = traits_def(IsTerminator(), Pure())
 
 
 @irdl_op_definition
-class MethodOp(IRDLOperation):
+class MethodOp(StratumOp):
     """A pandas method known to be pure for its receiver, e.g. ``fillna``, ``median``."""
 
     name = "df.method"
@@ -273,7 +293,7 @@ class MethodOp(IRDLOperation):
 
 
 @irdl_op_definition
-class FactorizeOp(IRDLOperation):
+class FactorizeOp(StratumOp):
     """``pd.factorize(values)`` -> ``(codes, uniques)``."""
 
     name = "df.factorize"
@@ -283,7 +303,7 @@ class FactorizeOp(IRDLOperation):
 
 
 @irdl_op_definition
-class CategoryCodesOp(IRDLOperation):
+class CategoryCodesOp(StratumOp):
     """``column.astype("category").cat.codes``."""
 
     name = "df.category_codes"

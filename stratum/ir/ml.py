@@ -12,7 +12,6 @@ from __future__ import annotations
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Dialect, ParametrizedAttribute, TypeAttribute
 from xdsl.irdl import (
-    IRDLOperation,
     irdl_attr_definition,
     irdl_op_definition,
     operand_def,
@@ -24,7 +23,10 @@ from xdsl.irdl import (
 )
 from xdsl.traits import Pure
 
+from stratum.ir.python import StratumOp, interned_parameterless
 
+
+@interned_parameterless
 @irdl_attr_definition
 class EstimatorType(ParametrizedAttribute, TypeAttribute):
     """A scikit-learn-compatible estimator (fitted or not)."""
@@ -33,7 +35,7 @@ class EstimatorType(ParametrizedAttribute, TypeAttribute):
 
 
 @irdl_op_definition
-class EstimatorOp(IRDLOperation):
+class EstimatorOp(StratumOp):
     """``cls(*args, **kwargs)`` for an estimator class known to be side-effect free."""
 
     name = "ml.estimator"
@@ -45,7 +47,7 @@ class EstimatorOp(IRDLOperation):
 
 
 @irdl_op_definition
-class FitOp(IRDLOperation):
+class FitOp(StratumOp):
     """``estimator.fit(X, y, **kwargs)`` on a copy; the result is the fitted copy."""
 
     name = "ml.fit"
@@ -57,7 +59,7 @@ class FitOp(IRDLOperation):
 
 
 @irdl_op_definition
-class PredictOp(IRDLOperation):
+class PredictOp(StratumOp):
     """``estimator.<method>(X)`` for predict, predict_proba, transform, score..."""
 
     name = "ml.predict"
@@ -70,7 +72,7 @@ class PredictOp(IRDLOperation):
 
 
 @irdl_op_definition
-class FitTransformOp(IRDLOperation):
+class FitTransformOp(StratumOp):
     """``estimator.fit_transform(X, ...)`` on a copy: the fitted copy and the output.
 
     Not ``fit`` then ``transform``: some estimators compute the two differently.
@@ -86,7 +88,7 @@ class FitTransformOp(IRDLOperation):
 
 
 @irdl_op_definition
-class FoldsOp(IRDLOperation):
+class FoldsOp(StratumOp):
     """``list(splitter.split(X, ...))``: every (train, validation) index pair.
 
     Cross-validation loops are unrolled over these folds, so each fold's fit
@@ -102,7 +104,7 @@ class FoldsOp(IRDLOperation):
 
 
 @irdl_op_definition
-class SplitOp(IRDLOperation):
+class SplitOp(StratumOp):
     """``train_test_split(*arrays, **kwargs)`` with a fixed ``random_state``."""
 
     name = "ml.train_test_split"
@@ -113,7 +115,7 @@ class SplitOp(IRDLOperation):
 
 
 @irdl_op_definition
-class MetricOp(IRDLOperation):
+class MetricOp(StratumOp):
     """A metric from ``sklearn.metrics`` by qualified name."""
 
     name = "ml.metric"

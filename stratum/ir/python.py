@@ -15,10 +15,15 @@ needs the value, which is where Python would have raised it.
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import ArrayAttr, IntAttr, StringAttr, UnitAttr
-from xdsl.ir import Dialect, ParametrizedAttribute, TypeAttribute
+from typing import Any
+
+from xdsl.dialects.builtin import UNKNOWN_LOC, ArrayAttr, IntAttr, StringAttr, UnitAttr
+from xdsl.ir import Attribute, BlockArgument, Dialect, OpResult, ParametrizedAttribute, SSAValue, TypeAttribute, Use
+from xdsl.ir.core import SSAValues
 from xdsl.irdl import (
     IRDLOperation,
+    OptionalDef,
+    VariadicDef,
     irdl_attr_definition,
     irdl_op_definition,
     operand_def,
@@ -33,6 +38,155 @@ from xdsl.irdl import (
 from xdsl.traits import MemoryWriteEffect, Pure
 
 
+_SINGLE, _VARIADIC, _OPTIONAL = 0, 1, 2
+_VALUE_TYPES = (OpResult, BlockArgument)
+
+
+def _kind(definition: Any) -> int:
+    if isinstance(definition, OptionalDef):
+        return _OPTIONAL
+    return _VARIADIC if isinstance(definition, VariadicDef) else _SINGLE
+
+
+class StratumOp(IRDLOperation):
+    """An IRDL operation whose common construction skips xDSL's generic builder.
+
+    ``IRDLOperation.__init__`` re-derives, per op, how operands and results map
+    onto the definition and goes through property setters; that is most of the
+    ~20 µs an op costs, and scripts unroll to hundreds of ops. Here the shape
+    of the definition is computed once per class and the fields are set
+    directly, exactly as ``Operation.__init__`` sets them. Anything outside the
+    common shape (regions, successors, attributes, an ``Operation`` or a wrong
+    arity passed as operand) goes through xDSL's builder unchanged, errors
+    included.
+    """
+
+    def __init__(
+        self,
+        *,
+        operands: Any = None,
+        result_types: Any = None,
+        properties: Any = None,
+        attributes: Any = None,
+        successors: Any = None,
+        regions: Any = None,
+    ) -> None:
+        cls = type(self)
+        shape = cls.__dict__.get("_stratum_shape")
+        if shape is None:
+            shape = _shape_of(cls)
+        operand_kinds, result_kinds, defaults = shape
+        if operand_kinds is None or attributes or successors or regions:
+            return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
+        flat: list[SSAValue] = []
+        if operands:
+            if len(operands) != len(operand_kinds):
+                return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
+            for kind, arg in zip(operand_kinds, operands):
+                if kind == _SINGLE:
+                    if not isinstance(arg, _VALUE_TYPES):
+                        return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
+                    flat.append(arg)
+                else:
+                    if type(arg) is not list and type(arg) is not tuple:
+                        return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
+                    if kind == _OPTIONAL and len(arg) > 1:
+                        return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
+                    for value in arg:
+                        if not isinstance(value, _VALUE_TYPES):
+                            return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
+                        flat.append(value)
+        elif operand_kinds:
+            return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
+        types: list[Attribute] = []
+        if result_types:
+            if len(result_types) != len(result_kinds):
+                return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
+            for kind, arg in zip(result_kinds, result_types):
+                if kind == _SINGLE:
+                    if not isinstance(arg, Attribute):
+                        return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
+                    types.append(arg)
+                else:
+                    if type(arg) is not list and type(arg) is not tuple:
+                        return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
+                    if kind == _OPTIONAL and len(arg) > 1:
+                        return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
+                    for t in arg:
+                        if not isinstance(t, Attribute):
+                            return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
+                        types.append(t)
+        elif result_kinds:
+            return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
+        # What Operation.__init__ and IRDLOperation.__post_init__ do.
+        uses = tuple(Use(self, i) for i in range(len(flat)))
+        for value, use in zip(flat, uses):
+            value.add_use(use)
+        self._operands = SSAValues(flat)
+        self._operand_uses = uses
+        self.results = SSAValues(OpResult(t, self, i) for i, t in enumerate(types))
+        props = {k: v for k, v in properties.items() if v is not None} if properties else {}
+        for name, value in defaults:
+            if name not in props:
+                props[name] = value
+        self.properties = props
+        self.attributes = {}
+        self.location = UNKNOWN_LOC
+        self._successors = ()
+        self._successor_uses = ()
+        self.regions = ()
+
+
+def _generic_init(op: IRDLOperation, operands: Any, result_types: Any, properties: Any, attributes: Any, successors: Any, regions: Any) -> None:
+    IRDLOperation.__init__(
+        op,
+        operands=operands,
+        result_types=result_types,
+        properties=properties,
+        attributes=attributes,
+        successors=successors,
+        regions=regions,
+    )
+
+
+def _shape_of(cls: type[IRDLOperation]) -> tuple[Any, Any, Any]:
+    op_def = cls.get_irdl_definition()
+    if op_def.regions or op_def.successors or op_def.options or op_def.attributes:
+        shape: tuple[Any, Any, Any] = (None, None, None)
+    else:
+        defaults = tuple(
+            (name, d.default_value)
+            for name, d in op_def.properties.items()
+            if not isinstance(d, OptionalDef) and d.default_value is not None
+        )
+        shape = (tuple(_kind(d) for _, d in op_def.operands), tuple(_kind(d) for _, d in op_def.results), defaults)
+    cls._stratum_shape = shape  # type: ignore[attr-defined]
+    return shape
+
+
+def interned_parameterless(cls: Any) -> Any:
+    """Makes ``cls()`` of a type without parameters return one shared instance.
+
+    Attributes are immutable values compared structurally, so sharing one is
+    unobservable; it saves building and verifying a new one (~2 µs) for each
+    of the thousands of results the frontend types. Unpickling goes through
+    ``__new__`` too, so it yields the shared instance.
+    """
+    instance = cls.new(())
+
+    def __new__(klass: Any, *args: Any) -> Any:
+        return instance if klass is cls else object.__new__(klass)
+
+    def __init__(self: Any, *args: Any) -> None:
+        if args:  # the error ParametrizedAttribute gives, the shared instance untouched
+            ParametrizedAttribute.__init__(self, *args)
+
+    cls.__new__ = __new__
+    cls.__init__ = __init__
+    return cls
+
+
+@interned_parameterless
 @irdl_attr_definition
 class ObjectType(ParametrizedAttribute, TypeAttribute):
     """Any Python object whose type the compiler does not track."""
@@ -40,6 +194,7 @@ class ObjectType(ParametrizedAttribute, TypeAttribute):
     name = "python.object"
 
 
+@interned_parameterless
 @irdl_attr_definition
 class TokenType(ParametrizedAttribute, TypeAttribute):
     """A point in one script's program order."""
@@ -48,7 +203,7 @@ class TokenType(ParametrizedAttribute, TypeAttribute):
 
 
 @irdl_op_definition
-class ScriptBeginOp(IRDLOperation):
+class ScriptBeginOp(StratumOp):
     """Starts the effect chain of one script of the batch."""
 
     name = "python.script_begin"
@@ -59,7 +214,7 @@ class ScriptBeginOp(IRDLOperation):
 
 
 @irdl_op_definition
-class ScriptEndOp(IRDLOperation):
+class ScriptEndOp(StratumOp):
     """Ends a script's chain; ``result`` is what a compiled function returns."""
 
     name = "python.script_end"
@@ -68,7 +223,7 @@ class ScriptEndOp(IRDLOperation):
 
 
 @irdl_op_definition
-class BindOp(IRDLOperation):
+class BindOp(StratumOp):
     """At this point of the script, ``names[i]`` is bound to ``values[i]``.
 
     Forces the values (their failures surface here) and records the
@@ -84,7 +239,7 @@ class BindOp(IRDLOperation):
 
 
 @irdl_op_definition
-class ExecOp(IRDLOperation):
+class ExecOp(StratumOp):
     """Runs original source code of the script, unchanged.
 
     ``inputs`` are the values of ``names_in`` placed in the script's globals
@@ -118,7 +273,7 @@ class ExecOp(IRDLOperation):
 
 
 @irdl_op_definition
-class ArgOp(IRDLOperation):
+class ArgOp(StratumOp):
     """The value of a compiled function's parameter or free global, per call."""
 
     name = "python.arg"
@@ -128,7 +283,7 @@ class ArgOp(IRDLOperation):
 
 
 @irdl_op_definition
-class PrintOp(IRDLOperation):
+class PrintOp(StratumOp):
     """``print(*args, **kwargs)``."""
 
     name = "python.print"
@@ -140,7 +295,7 @@ class PrintOp(IRDLOperation):
 
 
 @irdl_op_definition
-class ImportOp(IRDLOperation):
+class ImportOp(StratumOp):
     """``import module`` (``attr`` empty) or ``from module import attr``."""
 
     name = "python.import"
@@ -151,7 +306,7 @@ class ImportOp(IRDLOperation):
 
 
 @irdl_op_definition
-class ConstantOp(IRDLOperation):
+class ConstantOp(StratumOp):
     """A literal: int, float, bool, str, None, or a list/tuple/dict of literals.
 
     ``value`` encodes the literal (see ``stratum.ir.constants``); the encoding
@@ -165,7 +320,7 @@ class ConstantOp(IRDLOperation):
 
 
 @irdl_op_definition
-class CallOp(IRDLOperation):
+class CallOp(StratumOp):
     """A call of a library function known to be pure, by qualified name."""
 
     name = "python.call"
@@ -177,7 +332,7 @@ class CallOp(IRDLOperation):
 
 
 @irdl_op_definition
-class CallMethodOp(IRDLOperation):
+class CallMethodOp(StratumOp):
     """``receiver.method(*args)``, for methods known to be pure on its type."""
 
     name = "python.call_method"
@@ -190,7 +345,7 @@ class CallMethodOp(IRDLOperation):
 
 
 @irdl_op_definition
-class GetAttrOp(IRDLOperation):
+class GetAttrOp(StratumOp):
     name = "python.getattr"
     obj = operand_def()
     attr = prop_def(StringAttr)
@@ -199,7 +354,7 @@ class GetAttrOp(IRDLOperation):
 
 
 @irdl_op_definition
-class GetItemOp(IRDLOperation):
+class GetItemOp(StratumOp):
     name = "python.getitem"
     obj = operand_def()
     key = operand_def()
@@ -208,7 +363,7 @@ class GetItemOp(IRDLOperation):
 
 
 @irdl_op_definition
-class BinaryOp(IRDLOperation):
+class BinaryOp(StratumOp):
     """A Python binary or comparison operator (``add``, ``lt``, ...)."""
 
     name = "python.binary"
@@ -220,7 +375,7 @@ class BinaryOp(IRDLOperation):
 
 
 @irdl_op_definition
-class UnaryOp(IRDLOperation):
+class UnaryOp(StratumOp):
     name = "python.unary"
     operand = operand_def()
     op = prop_def(StringAttr)
@@ -229,7 +384,7 @@ class UnaryOp(IRDLOperation):
 
 
 @irdl_op_definition
-class BuildOp(IRDLOperation):
+class BuildOp(StratumOp):
     """Builds a ``list``, ``tuple`` or ``dict`` (``keys`` then ``values``)."""
 
     name = "python.build"
@@ -240,7 +395,7 @@ class BuildOp(IRDLOperation):
 
 
 @irdl_op_definition
-class FormatOp(IRDLOperation):
+class FormatOp(StratumOp):
     """An f-string: literal ``pieces`` around each value's conversion and spec.
 
     ``pieces`` has one more entry than ``values``; ``conversions`` holds
@@ -257,7 +412,7 @@ class FormatOp(IRDLOperation):
 
 
 @irdl_op_definition
-class UpdateOp(IRDLOperation):
+class UpdateOp(StratumOp):
     """An in-place update of a fresh array, as a value: a copy, updated.
 
     ``kind`` is ``setitem`` (``a[key] = value``) or an augmented operator
