@@ -1,0 +1,149 @@
+"""Optimizer effects measured against a baseline run in the same process.
+
+* push-projection: a batch of scripts that each read a wide CSV and use a few
+  of its columns, run with the default pipeline and with the same pipeline
+  minus push-projection (time of the executor run, best of ``--repeat``);
+  also the house-prices train.csv read alone, whole vs narrowed.
+* memory planning: peak traced memory (tracemalloc: numpy and pandas buffers
+  included) of a multi-step script with freeing on vs off.
+
+Every pair is checked to print the same thing.
+
+    python benchmarks/sharing/bench_optimizer.py [--rows 200000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROJECTION_SCRIPTS = [
+    'import pandas as pd\ndf = pd.read_csv("wide.csv")\nprint(df["c0"].sum())\n',
+    'import pandas as pd\ndf = pd.read_csv("wide.csv")\ndf["r"] = df["c1"] / (df["c2"] + 1.0)\nprint(df["r"].mean())\n',
+    'import numpy as np\nimport pandas as pd\ndf = pd.read_csv("wide.csv")\nprint(np.log1p(df["c3"].abs()).max(), df[["c4", "c5"]].min().tolist())\n',
+]
+
+MEMORY_SCRIPT = """import numpy as np
+import pandas as pd
+df = pd.read_csv("wide.csv")
+a = df["c0"] * 2.0
+b = np.log1p(a.abs())
+print(round(float(b.sum()), 3))
+c = df["c1"] - df["c2"]
+d = c * c
+print(round(float(d.sum()), 3))
+e = df["c3"].fillna(0.0) + 1.0
+f = np.sqrt(e.abs())
+print(round(float(f.sum()), 3))
+g = df["c4"].rank()
+print(round(float(g.sum()), 3))
+print("done")
+"""
+
+
+def _compile(paths: list[Path], passes: str):
+    from stratum.driver import optimize_and_lower
+    from stratum.frontend import Script, compile_scripts
+
+    batch = compile_scripts([Script.load(str(p)) for p in paths])
+    optimize_and_lower(batch.module, passes)
+    return batch.module
+
+
+def _run(module, **kwargs) -> tuple[str, float, dict]:
+    from stratum.runtime.executor import Executor
+
+    out = io.StringIO()
+    executor = Executor(module, **kwargs)
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(out), np.errstate(all="ignore"):
+        executor.run()
+    return out.getvalue(), time.perf_counter() - started, executor.stats
+
+
+def bench_projection(tmp: Path, repeat: int) -> None:
+    from stratum.passes import DEFAULT_PIPELINE
+
+    paths = []
+    for i, source in enumerate(PROJECTION_SCRIPTS):
+        path = tmp / f"p{i}.py"
+        path.write_text(source)
+        paths.append(path)
+    without = ",".join(p for p in DEFAULT_PIPELINE.split(",") if p != "push-projection")
+    results = {}
+    for label, passes in (("whole reads", without), ("push-projection", DEFAULT_PIPELINE)):
+        module = _compile(paths, passes)
+        _run(module)  # warm-up
+        best, text = float("inf"), ""
+        for _ in range(repeat):
+            text, seconds, _ = _run(module)
+            best = min(best, seconds)
+        results[label] = (best, text)
+    base, narrowed = results["whole reads"][0], results["push-projection"][0]
+    same = results["whole reads"][1] == results["push-projection"][1]
+    print(f"push-projection, 3 scripts x read of a {len(pd.read_csv('wide.csv', nrows=1).columns)}-column CSV: "
+          f"{base:.3f} s whole, {narrowed:.3f} s narrowed: {base / narrowed:.2f}x  same output: {same}")
+
+    train = ROOT / "examples" / "house_prices" / "input" / "train.csv"
+    full = min(_timed(lambda: pd.read_csv(train)) for _ in range(repeat * 3))
+    part = min(_timed(lambda: pd.read_csv(train, usecols=[4, 38, 43, 80])) for _ in range(repeat * 3))
+    print(f"house-prices train.csv (81 columns), 4 columns used: {full * 1e3:.1f} ms whole, {part * 1e3:.1f} ms narrowed: {full / part:.2f}x")
+
+
+def _timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def bench_memory(tmp: Path) -> None:
+    from stratum.passes import DEFAULT_PIPELINE
+
+    path = tmp / "m.py"
+    path.write_text(MEMORY_SCRIPT)
+    module = _compile([path], DEFAULT_PIPELINE)
+    peaks, texts, seconds = {}, {}, {}
+    _run(module)  # warm-up: imports and kernels, which neither side should pay
+    for free_dead in (False, True):
+        tracemalloc.start()
+        texts[free_dead], seconds[free_dead], stats = _run(module, free_dead=free_dead)
+        peaks[free_dead] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    print(f"memory planning, {MEMORY_SCRIPT.count(chr(10))}-line script: peak {peaks[False] / 2**20:.1f} MiB kept, "
+          f"{peaks[True] / 2**20:.1f} MiB freed: {peaks[False] / peaks[True]:.2f}x less; "
+          f"time {seconds[False]:.3f} s vs {seconds[True]:.3f} s  same output: {texts[False] == texts[True]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--columns", type=int, default=24)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    old = os.getcwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)
+        try:
+            rng = np.random.default_rng(0)
+            frame = pd.DataFrame({f"c{i}": rng.normal(size=args.rows) for i in range(args.columns)})
+            frame.iloc[::7, 3] = np.nan
+            frame.to_csv("wide.csv", index=False)
+            bench_projection(Path(tmp), args.repeat)
+            bench_memory(Path(tmp))
+        finally:
+            os.chdir(old)
+
+
+if __name__ == "__main__":
+    main()
