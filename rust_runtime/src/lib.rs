@@ -6,7 +6,9 @@ pub mod category_codes;
 mod dict;
 pub mod factorize;
 pub mod groupby;
+pub mod join;
 pub mod onehot;
+pub mod quantile;
 pub mod value_counts;
 
 #[cfg(feature = "python")]

@@ -14,7 +14,8 @@ use crate::arrow::{Offset, StrChunk};
 use crate::category_codes::{self, Categorized, Codes};
 use crate::factorize::{self, Factorized};
 use crate::groupby::{self, AggFn, Column};
-use crate::{onehot, value_counts};
+use crate::join::{self, KeyCodes};
+use crate::{onehot, quantile, value_counts};
 
 /// A NumPy array of dtype object.
 type ObjectArray<'py> = Bound<'py, PyArray1<Py<PyAny>>>;
@@ -163,6 +164,18 @@ impl StrKeys {
         span.map(|(start, end)| &self.text[start..end])
     }
 
+    /// Every element's text (None when missing), in element order.
+    fn row_keys(&self) -> Vec<Option<&str>> {
+        match &self.objects {
+            Some(objects) => objects
+                .codes
+                .iter()
+                .map(|&o| self.key(&self.spans[o as usize]))
+                .collect(),
+            None => self.spans.iter().map(|span| self.key(span)).collect(),
+        }
+    }
+
     fn factorize(&self) -> Factorized<&str> {
         let by_key = factorize::factorize_by(&self.spans, |span| self.key(span));
         match &self.objects {
@@ -307,6 +320,16 @@ impl<'py> Numbers<'py> {
 
 fn value_error(message: String) -> PyErr {
     PyValueError::new_err(message)
+}
+
+type JoinCodes<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>, usize);
+
+fn join_codes_to_arrays(py: Python<'_>, codes: KeyCodes) -> JoinCodes<'_> {
+    (
+        codes.left.into_pyarray(py),
+        codes.right.into_pyarray(py),
+        codes.n,
+    )
 }
 
 /// Rust kernels of the Stratum runtime.
@@ -556,5 +579,115 @@ pub mod _rt {
                 )))
             }
         })
+    }
+
+    /// Join codes of int64 keys: `(left codes, right codes, n)`, left codes
+    /// in `0..n`, right codes in `-1..n` (-1: the key is not on the left).
+    #[pyfunction]
+    fn join_codes_int64<'py>(
+        py: Python<'py>,
+        left: PyReadonlyArray1<'py, i64>,
+        right: PyReadonlyArray1<'py, i64>,
+    ) -> JoinCodes<'py> {
+        let (left, right) = (contiguous(&left), contiguous(&right));
+        let codes =
+            py.detach(|| join::key_codes(factorize::factorize_i64(&left), &right, |&v| Some(v)));
+        join_codes_to_arrays(py, codes)
+    }
+
+    /// [`join_codes_int64`] for float64 keys: NaN keys match each other,
+    /// -0.0 and 0.0 are one key.
+    #[pyfunction]
+    fn join_codes_float64<'py>(
+        py: Python<'py>,
+        left: PyReadonlyArray1<'py, f64>,
+        right: PyReadonlyArray1<'py, f64>,
+    ) -> JoinCodes<'py> {
+        let (left, right) = (contiguous(&left), contiguous(&right));
+        let codes = py.detach(|| {
+            join::key_codes(factorize::factorize_f64(&left), &right, |&v| {
+                factorize::float_key(v)
+            })
+        });
+        join_codes_to_arrays(py, codes)
+    }
+
+    /// [`join_codes_int64`] for lists or object arrays of str; None and NaN
+    /// are one missing key, which matches itself.
+    #[pyfunction]
+    fn join_codes_str<'py>(
+        py: Python<'py>,
+        left: &Bound<'py, PyAny>,
+        right: &Bound<'py, PyAny>,
+    ) -> PyResult<JoinCodes<'py>> {
+        let (left, right) = (Source::new(left)?, Source::new(right)?);
+        let (left, right) = (StrKeys::read(py, &left)?, StrKeys::read(py, &right)?);
+        let codes = py.detach(|| {
+            let right = right.row_keys();
+            join::key_codes(left.factorize(), &right, |k| *k)
+        });
+        Ok(join_codes_to_arrays(py, codes))
+    }
+
+    /// [`join_codes_str`] for Arrow string arrays given as chunk lists (see
+    /// [`group_codes_arrow_str`]), read in place.
+    #[pyfunction]
+    fn join_codes_arrow_str<'py>(
+        py: Python<'py>,
+        left: Vec<Bound<'py, PyAny>>,
+        right: Vec<Bound<'py, PyAny>>,
+    ) -> PyResult<JoinCodes<'py>> {
+        let extract = |chunks: &[Bound<'py, PyAny>]| {
+            chunks
+                .iter()
+                .map(ArrowChunk::extract)
+                .collect::<PyResult<Vec<_>>>()
+        };
+        let (left, right) = (extract(&left)?, extract(&right)?);
+        let (left, right) = (arrow_keys(&left)?, arrow_keys(&right)?);
+        let codes =
+            py.detach(|| join::key_codes(factorize::factorize_by(&left, |k| *k), &right, |k| *k));
+        Ok(join_codes_to_arrays(py, codes))
+    }
+
+    /// `(left indexer, right indexer)` of an inner join (or, with `left`, a
+    /// left join: -1 for unmatched left rows) of join codes, in pandas'
+    /// order: left rows in order, each with its matches in right order.
+    #[pyfunction]
+    fn join_indexers<'py>(
+        py: Python<'py>,
+        left_codes: PyReadonlyArray1<'py, i64>,
+        right_codes: PyReadonlyArray1<'py, i64>,
+        n: usize,
+        left: bool,
+    ) -> PyResult<CodesAndFirst<'py>> {
+        let (l, r) = (contiguous(&left_codes), contiguous(&right_codes));
+        let (lidx, ridx) = py
+            .detach(|| join::join_indexers(&l, &r, n, left))
+            .map_err(value_error)?;
+        Ok((lidx.into_pyarray(py), ridx.into_pyarray(py)))
+    }
+
+    /// `Series.median()` of float64 values, or None where pandas must answer
+    /// (no values, a non-finite middle or result).
+    #[pyfunction]
+    fn median_float64(py: Python<'_>, values: PyReadonlyArray1<'_, f64>) -> Option<f64> {
+        let values = contiguous(&values);
+        py.detach(|| quantile::median_f64(&values))
+    }
+
+    /// `Series.quantile(q)` (linear) of float64 values, or None where pandas
+    /// must answer (see `quantile.rs`).
+    #[pyfunction]
+    fn quantile_float64(py: Python<'_>, values: PyReadonlyArray1<'_, f64>, q: f64) -> Option<f64> {
+        let values = contiguous(&values);
+        py.detach(|| quantile::quantile_f64(&values, q))
+    }
+
+    /// [`quantile_float64`] for int64 values.
+    #[pyfunction]
+    fn quantile_int64(py: Python<'_>, values: PyReadonlyArray1<'_, i64>, q: f64) -> Option<f64> {
+        let values = contiguous(&values);
+        py.detach(|| quantile::quantile_i64(&values, q))
     }
 }

@@ -1,0 +1,267 @@
+//! Hash join: the row-index pairs of `pd.merge(left, right, how=..., sort=False)`
+//! for `how` inner and left, in pandas' order: left rows in order, each
+//! followed by its matching right rows in right order (left join: a left row
+//! without a match appears once, paired with `-1`).
+//!
+//! Keys are first coded ([`key_codes`]): the left keys are factorized, a
+//! missing key (NaN, None) being one more key that matches missing keys on the
+//! right, as pandas matches them; each right key is looked up in the left's
+//! dictionary (`-1`: no left row has it, so it never matches). The join
+//! ([`join_indexers`]) then groups the right rows by code with a stable
+//! counting sort and writes each left row's matches, in parallel over blocks
+//! of left rows.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use ahash::RandomState;
+use rayon::prelude::*;
+
+use crate::dict::{MIN_PAR_LEN, MISSING};
+use crate::factorize::Factorized;
+
+/// Dense codes of both sides' keys: left codes lie in `0..n`, right codes in
+/// `-1..n` (`-1` matches nothing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyCodes {
+    pub left: Vec<i64>,
+    pub right: Vec<i64>,
+    pub n: usize,
+}
+
+/// [`KeyCodes`] from the factorization of the left keys and the right
+/// values; `key` maps a value to its hash key (`None`: missing), the same
+/// function the left was factorized with.
+pub fn key_codes<T, K, F>(left: Factorized<K>, right: &[T], key: F) -> KeyCodes
+where
+    T: Sync,
+    K: Hash + Eq + Copy + Send + Sync,
+    F: Fn(&T) -> Option<K> + Sync,
+{
+    let n_keys = left.keys.len();
+    let mut codes = left.codes;
+    let has_missing = codes
+        .par_iter()
+        .with_min_len(MIN_PAR_LEN)
+        .any(|&c| c == MISSING);
+    let missing = if has_missing { n_keys as i64 } else { MISSING };
+    if has_missing {
+        codes
+            .par_iter_mut()
+            .with_min_len(MIN_PAR_LEN)
+            .filter(|c| **c == MISSING)
+            .for_each(|c| *c = missing);
+    }
+    let map: HashMap<K, i64, RandomState> = left
+        .keys
+        .iter()
+        .enumerate()
+        .map(|(code, &k)| (k, code as i64))
+        .collect();
+    let right = right
+        .par_iter()
+        .with_min_len(MIN_PAR_LEN)
+        .map(|v| match key(v) {
+            None => missing,
+            Some(k) => map.get(&k).copied().unwrap_or(MISSING),
+        })
+        .collect();
+    KeyCodes {
+        left: codes,
+        right,
+        n: n_keys + usize::from(has_missing),
+    }
+}
+
+fn par(codes: &[i64]) -> rayon::iter::MinLen<rayon::slice::Iter<'_, i64>> {
+    codes.par_iter().with_min_len(MIN_PAR_LEN)
+}
+
+/// Left rows per parallel task when writing the pairs.
+const BLOCK: usize = 1 << 14;
+
+/// `(left indexer, right indexer)` of the join of left codes `left` (each in
+/// `0..n`) with right codes `right` (each in `-1..n`); with `keep_left`
+/// (a left join) unmatched left rows get right index `-1`.
+pub fn join_indexers(
+    left: &[i64],
+    right: &[i64],
+    n: usize,
+    keep_left: bool,
+) -> Result<(Vec<i64>, Vec<i64>), String> {
+    if par(left).any(|&c| c < 0 || c as u64 >= n as u64) {
+        return Err(format!("left key codes must lie in 0..{n}"));
+    }
+    if right
+        .iter()
+        .any(|&c| c < MISSING || (c >= 0 && c as u64 >= n as u64))
+    {
+        return Err(format!("right key codes must lie in -1..{n}"));
+    }
+    // Right rows grouped by code, in row order within each group.
+    let mut starts = vec![0usize; n + 1];
+    for &c in right {
+        if c >= 0 {
+            starts[c as usize + 1] += 1;
+        }
+    }
+    for k in 0..n {
+        starts[k + 1] += starts[k];
+    }
+    let mut next = starts[..n].to_vec();
+    let mut rows = vec![0i64; starts[n]];
+    for (j, &c) in right.iter().enumerate() {
+        if c >= 0 {
+            let slot = &mut next[c as usize];
+            rows[*slot] = j as i64;
+            *slot += 1;
+        }
+    }
+    let width = |c: i64| {
+        let m = starts[c as usize + 1] - starts[c as usize];
+        if m == 0 && keep_left {
+            1
+        } else {
+            m
+        }
+    };
+    // Where each block of left rows starts writing.
+    let block_sizes: Vec<usize> = left
+        .par_chunks(BLOCK)
+        .map(|b| b.iter().map(|&c| width(c)).sum())
+        .collect();
+    let total: usize = block_sizes.iter().sum();
+    let mut lidx = vec![0i64; total];
+    let mut ridx = vec![0i64; total];
+    let mut lparts = Vec::with_capacity(block_sizes.len());
+    let mut rparts = Vec::with_capacity(block_sizes.len());
+    let (mut lrest, mut rrest) = (lidx.as_mut_slice(), ridx.as_mut_slice());
+    for &size in &block_sizes {
+        let (l, lt) = lrest.split_at_mut(size);
+        let (r, rt) = rrest.split_at_mut(size);
+        lparts.push(l);
+        rparts.push(r);
+        lrest = lt;
+        rrest = rt;
+    }
+    left.par_chunks(BLOCK)
+        .zip(lparts)
+        .zip(rparts)
+        .enumerate()
+        .for_each(|(b, ((block, lout), rout))| {
+            let mut o = 0;
+            for (i, &c) in block.iter().enumerate() {
+                let i = (b * BLOCK + i) as i64;
+                let matches = &rows[starts[c as usize]..starts[c as usize + 1]];
+                if matches.is_empty() {
+                    if keep_left {
+                        lout[o] = i;
+                        rout[o] = MISSING;
+                        o += 1;
+                    }
+                    continue;
+                }
+                for &j in matches {
+                    lout[o] = i;
+                    rout[o] = j;
+                    o += 1;
+                }
+            }
+        });
+    Ok((lidx, ridx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::factorize::{factorize_f64, factorize_i64, factorize_str, float_key};
+
+    /// The join written as the nested loop it means.
+    fn nested_loop<K: PartialEq>(left: &[K], right: &[K], keep_left: bool) -> (Vec<i64>, Vec<i64>) {
+        let (mut l, mut r) = (vec![], vec![]);
+        for (i, a) in left.iter().enumerate() {
+            let mut matched = false;
+            for (j, b) in right.iter().enumerate() {
+                if a == b {
+                    l.push(i as i64);
+                    r.push(j as i64);
+                    matched = true;
+                }
+            }
+            if keep_left && !matched {
+                l.push(i as i64);
+                r.push(-1);
+            }
+        }
+        (l, r)
+    }
+
+    fn join_i64(left: &[i64], right: &[i64], keep_left: bool) -> (Vec<i64>, Vec<i64>) {
+        let codes = key_codes(factorize_i64(left), right, |&v| Some(v));
+        join_indexers(&codes.left, &codes.right, codes.n, keep_left).unwrap()
+    }
+
+    #[test]
+    fn int_joins_match_nested_loop() {
+        let left = [3, 1, 3, 7, 1, 9];
+        let right = [1, 3, 3, 8, 1, 1];
+        for keep_left in [false, true] {
+            assert_eq!(
+                join_i64(&left, &right, keep_left),
+                nested_loop(&left, &right, keep_left)
+            );
+        }
+    }
+
+    #[test]
+    fn missing_keys_match_each_other_and_zeros_are_one_key() {
+        let left = [f64::NAN, 0.0, 2.0, f64::NAN];
+        let right = [-0.0, f64::NAN, 5.0, f64::NAN];
+        let codes = key_codes(factorize_f64(&left), &right, |&v| float_key(v));
+        let got = join_indexers(&codes.left, &codes.right, codes.n, true).unwrap();
+        let keys = |v: &[f64]| v.iter().map(|&x| float_key(x)).collect::<Vec<_>>();
+        assert_eq!(got, nested_loop(&keys(&left), &keys(&right), true));
+        assert_eq!(got.0, vec![0, 0, 1, 2, 3, 3]);
+        // A missing right key without a missing left key matches nothing.
+        let codes = key_codes(factorize_f64(&[1.0]), &[f64::NAN, 1.0], |&v| float_key(v));
+        assert_eq!(codes.right, vec![-1, 0]);
+    }
+
+    #[test]
+    fn str_joins_match_nested_loop() {
+        let left = [Some("a"), None, Some("é"), Some("a")];
+        let right = [Some("é"), Some("a"), None, Some("b"), Some("a")];
+        let codes = key_codes(factorize_str(&left), &right, |v| *v);
+        for keep_left in [false, true] {
+            let got = join_indexers(&codes.left, &codes.right, codes.n, keep_left).unwrap();
+            assert_eq!(got, nested_loop(&left, &right, keep_left));
+        }
+    }
+
+    #[test]
+    fn large_joins_cross_blocks_in_order() {
+        let left: Vec<i64> = (0..100_000).map(|i| (i * 7919) % 5003).collect();
+        let right: Vec<i64> = (0..20_000).map(|i| (i * 31) % 6007).collect();
+        let got = join_i64(&left, &right, true);
+        // Left rows ascend, and each row's matches ascend.
+        assert!(got.0.windows(2).all(|w| w[0] <= w[1]));
+        for w in got.0.windows(2).zip(got.1.windows(2)) {
+            if w.0[0] == w.0[1] {
+                assert!(w.1[0] < w.1[1]);
+            }
+        }
+        let small = nested_loop(&left[..3000], &right, true);
+        let cut = got.0.iter().position(|&i| i >= 3000).unwrap();
+        assert_eq!((got.0[..cut].to_vec(), got.1[..cut].to_vec()), small);
+    }
+
+    #[test]
+    fn empty_sides_and_bad_codes() {
+        assert_eq!(join_i64(&[], &[1, 2], true), (vec![], vec![]));
+        assert_eq!(join_i64(&[1, 2], &[], true), (vec![0, 1], vec![-1, -1]));
+        assert_eq!(join_i64(&[1, 2], &[], false), (vec![], vec![]));
+        assert!(join_indexers(&[2], &[0], 2, false).is_err());
+        assert!(join_indexers(&[0], &[-2], 2, false).is_err());
+        assert!(join_indexers(&[-1], &[0], 2, false).is_err());
+    }
+}
