@@ -30,6 +30,12 @@ def _push_projection() -> type[ModulePass]:
     return PushProjection
 
 
+def _fast_cse() -> type[ModulePass]:
+    from stratum.passes.fast_cse import FastCSE
+
+    return FastCSE
+
+
 def _lower_to_plan() -> type[ModulePass]:
     from stratum.passes.lower_to_plan import LowerToPlan
 
@@ -41,6 +47,7 @@ STRATUM_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "simplify-elementwise": _simplify_elementwise,
     "push-projection": _push_projection,
     "lower-to-plan": _lower_to_plan,
+    "fast-cse": _fast_cse,
 }
 
 DEFAULT_PIPELINE = "cse,simplify-elementwise,dce,push-projection,fuse-elementwise,dce"

@@ -1,0 +1,241 @@
+"""``fast-cse``: the results of xDSL's ``cse`` and ``dce``, in one linear walk each.
+
+Scripts unroll into hundreds of ops in one flat block. xDSL's generic passes
+re-derive every op's effects from its traits, hash each op's attributes
+afresh (a frame type with 80 columns hashes 160 strings each time), walk the
+block between two reads to look for writes, and iterate liveness to a fixed
+point. Here effects are looked up once per op class, each attribute instance
+is hashed once (to a small integer standing for its structural value), the
+last write is remembered by position, and liveness is one reverse walk
+(repeated only while it changes, exactly as xDSL's).
+
+The rules are xDSL's, so the result is the IR xDSL's ``cse`` and ``dce``
+produce (``tests/unit/test_fast_cse.py`` compares them):
+
+- ops merge only when name, operands (in order), result types, properties and
+  attributes are all equal;
+- pure ops merge with any earlier equal op; ops that only read merge only if
+  no op with a write or unknown effect lies between them; ops with any other
+  or unknown effect (``python.exec``, ``python.bind``, ``python.print``...)
+  never merge;
+- terminators are kept; ops whose results are unused and whose effects are at
+  most reads are removed (``cse`` removes those it meets, then ``dce``
+  removes everything that only feeds them).
+
+A module outside the shape this handles (ops with regions, blocks other than
+one, unregistered ops) goes through xDSL's own ``cse`` and ``dce``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp, UnregisteredOp
+from xdsl.ir import Attribute, Block, Operation
+from xdsl.passes import ModulePass
+from xdsl.rewriter import Rewriter
+from xdsl.traits import (
+    IsTerminator,
+    MemoryAllocEffect,
+    MemoryEffect,
+    MemoryEffectKind,
+    MemoryFreeEffect,
+    MemoryReadEffect,
+    MemoryWriteEffect,
+    NoMemoryEffect,
+    SymbolOpInterface,
+    get_effects,
+)
+from xdsl.transforms.common_subexpression_elimination import cse as xdsl_cse
+from xdsl.transforms.dead_code_elimination import region_dce, would_be_trivially_dead
+
+# How an op may be treated, from its effects.
+_PURE, _READ, _OTHER = 0, 1, 2
+
+# Traits whose effects do not depend on the op instance.
+_STATIC_EFFECTS = (NoMemoryEffect, MemoryReadEffect, MemoryWriteEffect, MemoryAllocEffect, MemoryFreeEffect)
+
+
+@dataclass(frozen=True)
+class _ClassInfo:
+    terminator: bool
+    kind: int  # _PURE, _READ or _OTHER
+    removable: bool  # xDSL's would_be_trivially_dead
+
+
+def _static_effects(cls: type[Operation]) -> bool:
+    for trait in cls.traits:
+        if isinstance(trait, MemoryEffect):
+            implementation = type(trait).get_effects.__func__  # type: ignore[attr-defined]
+            if not any(implementation is base.get_effects.__func__ for base in _STATIC_EFFECTS):  # type: ignore[attr-defined]
+                return False
+    return True
+
+
+def _info_from_effects(op: Operation, terminator: bool, symbol: bool) -> _ClassInfo:
+    effects = get_effects(op)
+    if effects is None:
+        kind = _OTHER
+    elif not effects:
+        kind = _PURE
+    elif all(e.kind is MemoryEffectKind.READ for e in effects):
+        kind = _READ
+    else:
+        kind = _OTHER
+    return _ClassInfo(terminator, kind, would_be_trivially_dead(op))
+
+
+class _Classes:
+    """Effects per op class when they are static, else per op."""
+
+    def __init__(self) -> None:
+        self._infos: dict[type[Operation], _ClassInfo | None] = {}
+
+    def of(self, op: Operation) -> _ClassInfo:
+        cls = type(op)
+        try:
+            info = self._infos[cls]
+        except KeyError:
+            info = _info_from_effects(op, op.has_trait(IsTerminator), op.has_trait(SymbolOpInterface)) if _static_effects(cls) else None
+            self._infos[cls] = info
+        if info is None:
+            return _info_from_effects(op, op.has_trait(IsTerminator), op.has_trait(SymbolOpInterface))
+        return info
+
+
+def _flat_block(module: ModuleOp) -> Block | None:
+    """The module's only block, if no op in it has regions and all are registered."""
+    blocks = module.body.blocks
+    if len(blocks) != 1:
+        return None
+    block = blocks[0]
+    for op in block.ops:
+        if op.regions or isinstance(op, UnregisteredOp):
+            return None
+    return block
+
+
+class _Canon:
+    """A small integer per structurally distinct attribute, hashing each instance once."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, tuple[Attribute, int]] = {}  # keeps the attribute alive, so ids stay unique
+        self._by_value: dict[Attribute, int] = {}
+
+    def __call__(self, attr: Attribute) -> int:
+        hit = self._by_id.get(id(attr))
+        if hit is not None:
+            return hit[1]
+        number = self._by_value.setdefault(attr, len(self._by_value))
+        self._by_id[id(attr)] = (attr, number)
+        return number
+
+    def mapping(self, attrs: dict[str, Attribute]) -> Hashable:
+        if not attrs:
+            return ()
+        if len(attrs) == 1:
+            ((name, value),) = attrs.items()
+            return ((name, self(value)),)
+        return frozenset((name, self(value)) for name, value in attrs.items())
+
+
+def _key(op: Operation, canon: _Canon) -> tuple[Any, ...]:
+    # What xDSL's OperationInfo compares (regions aside: no op here has any).
+    return (
+        op.name,
+        op._operands,  # pyright: ignore[reportPrivateUsage]  # a tuple of values, compared by identity, in order
+        tuple(canon(r.type) for r in op.results),
+        canon.mapping(op.properties),
+        canon.mapping(op.attributes),
+    )
+
+
+def fast_cse(block: Block, classes: _Classes) -> None:
+    canon = _Canon()
+    known: dict[tuple[Any, ...], tuple[Operation, int]] = {}
+    visited: set[Operation] = set()
+    to_erase: list[Operation] = []
+    last_write = -1  # position of the last op with a write or unknown effect
+    for position, op in enumerate(block.ops):
+        visited.add(op)
+        info = classes.of(op)
+        if info.kind == _OTHER:
+            last_write = position
+        if info.terminator:
+            continue
+        if info.removable and all(r.first_use is None for r in op.results):
+            to_erase.append(op)
+            continue
+        if info.kind == _OTHER:
+            continue
+        key = _key(op, canon)
+        found = known.get(key)
+        if found is not None and (info.kind == _PURE or found[1] > last_write):
+            if _replace(op, found[0], known, visited, canon):
+                to_erase.append(op)
+            continue
+        known[key] = (op, position)
+    rewriter = Rewriter()
+    for op in to_erase:
+        if op.parent is not None:
+            rewriter.erase_op(op)
+
+
+def _replace(op: Operation, existing: Operation, known: dict[tuple[Any, ...], Any], visited: set[Operation], canon: _Canon) -> bool:
+    """xDSL's _replace_and_delete: True if ``op`` has no uses left."""
+    for old, new in zip(op.results, existing.results, strict=True):
+        # xDSL redirects a result only if none of its users equals a known op.
+        # A user can only equal a known op if a known op uses ``old`` too, so
+        # users not visited yet need no check.
+        if all(use.operation not in visited or _key(use.operation, canon) not in known for use in old.uses):
+            old.replace_all_uses_with(new)
+    return all(r.first_use is None for r in op.results)
+
+
+def fast_dce(block: Block, classes: _Classes) -> None:
+    ops = list(block.ops)
+    live: set[Operation] = set()
+    changed = True
+    while changed:  # one walk in program order; more only for uses before definitions
+        changed = False
+        for op in reversed(ops):
+            if op in live:
+                continue
+            if not classes.of(op).removable or any(use.operation in live for r in op.results for use in r.uses):
+                live.add(op)
+                changed = True
+    for op in reversed(ops):
+        if op not in live:
+            block.erase_op(op, safe_erase=False)
+
+
+@dataclass(frozen=True)
+class FastCSE(ModulePass):
+    """xDSL's ``cse`` then ``dce``, same result, in linear time.
+
+    ``fast-cse{dce=false}`` is ``cse`` alone and ``fast-cse{cse=false}`` is
+    ``dce`` alone, so a pipeline that runs other passes between the two keeps
+    its order.
+    """
+
+    name = "fast-cse"
+
+    cse: bool = True
+    dce: bool = True
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        block = _flat_block(op)
+        if block is None:
+            if self.cse:
+                xdsl_cse(op)
+            if self.dce:
+                region_dce(op.body)
+            return
+        classes = _Classes()
+        if self.cse:
+            fast_cse(block, classes)
+        if self.dce:
+            fast_dce(block, classes)
