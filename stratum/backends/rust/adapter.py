@@ -1,6 +1,7 @@
 """Runs ``df.factorize``, ``df.category_codes``, ``pd.get_dummies``,
-``Series.value_counts()`` and ``frame.groupby(key)[col]`` aggregations and
-transforms on the Rust runtime.
+``Series.value_counts()``, ``frame.groupby(key)[col]`` aggregations and
+transforms, inner and left ``merge`` (method or ``pd.merge``) and
+``Series.median()`` / ``Series.quantile(q)`` on the Rust runtime.
 
 The kernels in :mod:`stratum.backends.rust` return pandas' codes and uniques as
 arrays; this adapter rebuilds the pandas objects around them (index, name,
@@ -72,19 +73,83 @@ def _groupby_function(op: df.MethodOp) -> tuple[str, bool] | None:
     return fn, transform
 
 
+# Keywords of merge the join kernel takes (``stratum.backends.rust.join``).
+_MERGE_KEYWORDS = frozenset({"how", "on", "left_on", "right_on", "suffixes"})
+
+
+def _is_merge(op: df.MethodOp | py.CallOp, frames: int) -> bool:
+    """``left.merge(right, ...)`` (``frames`` 1) or ``pd.merge(left, right,
+    ...)`` (2) with keywords the kernel takes and, where ``how`` is a
+    constant, a join it computes."""
+    kwnames = [k.data for k in op.kwnames.data]
+    args = op.args
+    if len(args) - len(kwnames) != frames or not set(kwnames) <= _MERGE_KEYWORDS:
+        return False
+    if "how" in kwnames:
+        how = args[len(args) - len(kwnames) + kwnames.index("how")]
+        if isinstance(_producer(how), py.ConstantOp) and _constant(how) not in ("inner", "left"):
+            return False
+    return True
+
+
+def _is_column_statistic(op: df.MethodOp) -> bool:
+    """``column.median()`` or ``column.quantile(q)`` with nothing else passed."""
+    if not isinstance(op.receiver.type, df.ColumnType):
+        return False
+    kwnames = [k.data for k in op.kwnames.data]
+    if op.method.data == "median":
+        return not op.args
+    return op.method.data == "quantile" and len(op.args) == 1 and kwnames in ([], ["q"])
+
+
 def supports(op: Operation) -> bool:
     if isinstance(op, (df.FactorizeOp, df.CategoryCodesOp)):
         return True
     if isinstance(op, py.CallOp):
+        if op.callee.data == "pandas.merge":
+            return _is_merge(op, frames=2)
         return op.callee.data == "pandas.get_dummies"
     if isinstance(op, df.MethodOp):
-        if op.method.data == "value_counts":
+        method = op.method.data
+        if method == "value_counts":
             return len(op.args) == 0
+        if method == "merge":
+            return _is_merge(op, frames=1)
+        if method in ("median", "quantile") and _is_column_statistic(op):
+            return True
         return _groupby_function(op) is not None
     return False
 
 
+def _merge(op: df.MethodOp | py.CallOp, operands: Sequence[Any]) -> tuple[Any, ...]:
+    from stratum.backends.rust.join import merge
+
+    (left, right), keywords = split_call(operands, [k.data for k in op.kwnames.data])
+    result = merge(left, right, **keywords)
+    if result is None:
+        raise Declined("a merge the join kernel does not reproduce")
+    return (result,)
+
+
+def _column_statistic(op: df.MethodOp, operands: Sequence[Any]) -> tuple[Any, ...]:
+    from stratum.backends.rust import quantile
+
+    if op.method.data == "median":
+        result = quantile.median(operands[0])
+    else:
+        result = quantile.quantile(operands[0], operands[1])
+    if result is None:
+        raise Declined(f"a {op.method.data} the selection kernel does not reproduce")
+    return (result,)
+
+
 def execute(op: Operation, operands: Sequence[Any]) -> tuple[Any, ...]:
+    if isinstance(op, py.CallOp) and op.callee.data == "pandas.merge":
+        return _merge(op, operands)
+    if isinstance(op, df.MethodOp) and op.method.data == "merge":
+        return _merge(op, operands)
+    if isinstance(op, df.MethodOp) and op.method.data in ("median", "quantile") and _is_column_statistic(op):
+        return _column_statistic(op, operands)
     if isinstance(op, py.CallOp):
         from stratum.backends.rust.onehot import get_dummies
 
