@@ -31,3 +31,57 @@ def category_codes_float64(
 def category_codes_str(
     values: npt.NDArray[np.object_] | list[Any],
 ) -> tuple[npt.NDArray[np.signedinteger[Any]], npt.NDArray[np.object_]]: ...
+
+# Group codes: ``(codes, first)``, int64 codes into the distinct non-missing
+# values (sorted when ``sort``, else in first-appearance order, -1 for
+# missing) and each distinct value's first position.
+def group_codes_int64(values: npt.NDArray[np.int64], sort: bool) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+def group_codes_float64(values: npt.NDArray[np.float64], sort: bool) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+def group_codes_str(
+    values: npt.NDArray[np.object_] | list[Any], sort: bool
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+
+# An Arrow string chunk: (offsets int32 or int64, data uint8, validity uint8
+# or None, offset, length), the buffers as NumPy views.
+ArrowChunk = tuple[npt.NDArray[Any], npt.NDArray[np.uint8], npt.NDArray[np.uint8] | None, int, int]
+
+def group_codes_arrow_str(chunks: list[ArrowChunk], sort: bool) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+
+# ``fn`` in sum, mean, count, min, max, std, median, size; codes in
+# -1..n_groups. Raises ValueError for bad codes or an unknown ``fn``.
+def groupby_agg(
+    codes: npt.NDArray[np.int64], n_groups: int, values: npt.NDArray[np.float64] | npt.NDArray[np.int64], fn: str
+) -> npt.NDArray[np.float64] | npt.NDArray[np.int64]: ...
+def groupby_broadcast(
+    codes: npt.NDArray[np.int64], per_group: npt.NDArray[np.float64] | npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64] | npt.NDArray[np.int64]: ...
+def value_counts_codes(codes: npt.NDArray[np.int64], n_groups: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+def onehot_matrix(codes: npt.NDArray[np.int64], n_columns: int, dtype: str) -> npt.NDArray[Any]: ...
+
+# Join codes ``(left, right, n)``: left codes in 0..n (a missing key is a key
+# of its own, matching missing right keys), right codes in -1..n (-1: the
+# key is not on the left).
+def join_codes_int64(
+    left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]: ...
+def join_codes_float64(
+    left: npt.NDArray[np.float64], right: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]: ...
+def join_codes_str(
+    left: npt.NDArray[np.object_] | list[Any], right: npt.NDArray[np.object_] | list[Any]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]: ...
+def join_codes_arrow_str(
+    left: list[ArrowChunk], right: list[ArrowChunk]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]: ...
+
+# ``(left indexer, right indexer)`` of an inner join, or with ``left`` a left
+# join (-1 for unmatched left rows), in pandas' order. ValueError for bad codes.
+def join_indexers(
+    left_codes: npt.NDArray[np.int64], right_codes: npt.NDArray[np.int64], n: int, left: bool
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+
+# None where pandas must answer (no values, numpy would warn, or the result
+# depends on the zero signs numpy's partition leaves).
+def median_float64(values: npt.NDArray[np.float64]) -> float | None: ...
+def quantile_float64(values: npt.NDArray[np.float64], q: float) -> float | None: ...
+def quantile_int64(values: npt.NDArray[np.int64], q: float) -> float | None: ...
