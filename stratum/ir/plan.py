@@ -1,7 +1,8 @@
 """The ``plan`` dialect: the lowered, executable form of a batch.
 
 ``lower-to-plan`` wraps every op in a ``plan.task`` that records the backend
-chosen to run it, its estimated cost and which scripts of the batch use it.
+chosen to run it, its estimated cost (microseconds), the rows it works on
+when an estimate is known, and which scripts of the batch use it.
 The runtime executes plan tasks; the wrapped op says what to compute.
 """
 
@@ -12,6 +13,7 @@ from xdsl.ir import Dialect
 from xdsl.irdl import (
     IRDLOperation,
     irdl_op_definition,
+    opt_prop_def,
     prop_def,
     region_def,
     traits_def,
@@ -26,6 +28,7 @@ class TaskOp(IRDLOperation):
     name = "plan.task"
     backend = prop_def(StringAttr)
     cost = prop_def(FloatAttr)
+    rows = opt_prop_def(IntAttr)
     scripts = prop_def(ArrayAttr[IntAttr])
     body = region_def("single_block")
     outputs = var_result_def()
