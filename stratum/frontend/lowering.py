@@ -61,6 +61,13 @@ _WINDOW_METHODS = frozenset(
     {"mean", "sum", "std", "var", "min", "max", "median", "count", "size", "first", "last", "nunique",
      "agg", "aggregate", "transform", "quantile", "prod", "sem", "skew", "cumsum", "cumcount", "rank", "shift", "diff"}
 )
+# ndarray methods that return new objects, never views (reshape, ravel, T... may be views).
+_ARRAY_REDUCTIONS = frozenset({"sum", "mean", "std", "var", "min", "max", "prod", "argmin", "argmax", "any", "all", "item"})
+_ARRAY_METHODS = _ARRAY_REDUCTIONS | {"round", "astype", "copy", "clip", "cumsum", "cumprod", "flatten", "argsort", "tolist"}
+# Fitted attributes that are numpy arrays.
+_ARRAY_ATTRIBUTES = frozenset({"coef_", "feature_importances_", "mean_", "scale_", "var_", "components_", "explained_variance_ratio_", "explained_variance_", "center_", "lambdas_", "alphas_"})
+# Meta-estimators whose fit fits their steps in place (not clones of them).
+_IN_PLACE_PIPELINES = frozenset({"sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline"})
 _IMMUTABLE_KINDS = frozenset({MODULE, CALLABLE, SCALAR, STRING, TYPE, SLICE, SPLITTER})
 _DATA_KINDS = frozenset({FRAME, COLUMN, SCALAR, ARRAY})
 # Kinds a library function or pandas method may take as arguments natively.
@@ -119,6 +126,9 @@ class _State:
     escaped: set[SSAValue]
     contains: dict[SSAValue, tuple[SSAValue, ...]]
     callers_local: list[dict[str, Val]] = field(default_factory=list)  # of enclosing inlined calls
+    # In-place mutations: the old value -> the value the same object has now
+    # (containers still hold the old SSA value; iterating them follows this).
+    versions: dict[SSAValue, Val] = field(default_factory=dict)
 
 
 @dataclass
@@ -155,6 +165,8 @@ class ScriptLowering:
         self._indexed: dict[SSAValue, Val] = {}  # `.iloc` / `.loc` values -> the frame or column
         self._parts: dict[SSAValue, tuple[Val, ...]] = {}  # list/tuple/dict displays -> their elements
         self._must_run: list[SSAValue] = []  # values the current statement must compute (they warn)
+        # Pipelines -> the estimators their fit mutates in place (step index, estimator).
+        self._pipeline_steps: dict[SSAValue, list[tuple[int, Val]]] = {}
         self._filename_attr = StringAttr(self.filename)
         begin = self._append(py.ScriptBeginOp(properties={"script": StringAttr(self.filename), "index": IntAttr(self.index)}, result_types=[py.TokenType()]), None)
         self.state = _State(env={}, token=begin.token, escaped=set(), contains={})
@@ -246,7 +258,7 @@ class ScriptLowering:
     def _save(self) -> _State:
         return _State(
             self.state.env.copy(), self.state.token, set(self.state.escaped), dict(self.state.contains),
-            [dict(c.local) for c in self._callers],
+            [dict(c.local) for c in self._callers], dict(self.state.versions),
         )
 
     def _restore(self, saved: _State) -> None:
@@ -351,7 +363,16 @@ class ScriptLowering:
         names = [n for n, v in self.state.env.items() if v.value is old]
         for n in names:
             self.state.env[n] = new
+        self.state.versions[old] = new
         return names
+
+    def _latest(self, val: Val) -> Val:
+        """The current version of the object ``val`` was (after in-place mutations)."""
+        seen = 0
+        while val.value in self.state.versions and seen < 10_000:
+            val = self.state.versions[val.value]
+            seen += 1
+        return val
 
     def _rollback(self, mark: int) -> None:
         ops = list(self.block.ops)[mark:]
@@ -594,6 +615,10 @@ class ScriptLowering:
             # Objects inside the containers it gets can be mutated through them.
             inside = self._contained_closure([env[n].value for n in read | bound if n in env])
             escaped_names |= {n for n, v in env.items() if v.value in inside and not v.immutable}
+            # So are the containers and pipelines holding what it gets: they
+            # travel with it, so the mutation is seen through them too.
+            given = {env[n].value for n in read | bound if n in env}
+            escaped_names |= {n for n, v in env.items() if not v.immutable and v.value not in given and self._held_closure(v.value) & given}
             names_in = sorted(n for n in (read | bound | escaped_names) if n in env)
             mutated = {n for n in names_in if not env[n].immutable}
             names_out = sorted(bound | escaped_names | mutated)
@@ -641,6 +666,10 @@ class ScriptLowering:
             for other, v in list(env.items()):
                 if other not in old and v.value is prev.value:
                     env[other] = env[name]
+        # Containers and estimators built from an object mutated in place hold it too.
+        in_place = {prev.value: env[name] for name, prev in kept.items() if prev.value is not env[name].value}
+        if in_place:
+            self._mutated_in_place(in_place, stmts[0], by_opaque=True)
 
     def _keep_identity_inside(self, inputs: list[SSAValue]) -> None:
         """Objects inside containers that opaque code may mutate must stay distinct.
@@ -666,6 +695,23 @@ class ScriptLowering:
                 todo.extend(self.state.contains.get(value, ()))
         return seen
 
+    def _held_closure(self, value: SSAValue) -> set[SSAValue]:
+        """Values ``value`` holds references to: container elements, estimator
+        arguments and the steps a fitted pipeline holds, transitively."""
+        seen: set[SSAValue] = set()
+        todo = [value]
+        while todo:
+            v = todo.pop()
+            inner = list(self.state.contains.get(v, ()))
+            if isinstance(v.owner, (py.BuildOp, ml.EstimatorOp)):
+                inner.extend(v.owner.operands)
+            inner.extend(e.value for _, e in self._pipeline_steps.get(v, ()))
+            for i in inner:
+                if i not in seen:
+                    seen.add(i)
+                    todo.append(i)
+        return seen
+
     def _escaped_closure(self) -> set[SSAValue]:
         seen = set(self.state.escaped)
         todo = list(seen)
@@ -687,8 +733,7 @@ class ScriptLowering:
         """An in-place mutation: every name bound to ``old`` now sees ``new``."""
         if old.value in self._escaped_closure():
             raise Unsupported("mutating an object that opaque code may reference")
-        names = self._replace_everywhere(old.value, new)
-        self._bind(names, [new.value] * len(names), stmt)
+        self._mutated_in_place({old.value: new}, stmt, always_bind=True)
 
     def _bind(self, names: list[str], values: list[SSAValue], node: ast.AST) -> None:
         op = py.BindOp(
@@ -762,7 +807,7 @@ class ScriptLowering:
                 op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[ml.EstimatorType()])
                 return Val(self._append(op, node).result, ESTIMATOR, deterministic=base.deterministic)
             op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[py.ObjectType()])
-            return Val(self._append(op, node).result, OBJECT)
+            return Val(self._append(op, node).result, ARRAY if node.attr in _ARRAY_ATTRIBUTES else OBJECT)
         if base.elements is not None and node.attr in ("tolist", "to_list"):
             raise Unsupported("method reference")  # only calls, handled in _method_call
         if base.kind == FRAME:
@@ -793,6 +838,10 @@ class ScriptLowering:
     def _expr_Subscript(self, node: ast.Subscript) -> Val:
         base = self._as_val(self.expr(node.value), node.value)
         key = self._as_val(self.expr(node.slice), node.slice)
+        if base.kind == CONTAINER and key.is_const:
+            item = self._static_item(base, key.const, node)
+            if item is not None:
+                return item
         if base.kind == FRAME and isinstance(key.const, str):
             return self._column(base, key.const, node)
         if base.kind == FRAME and key.elements is not None and all(isinstance(k, str) for k in key.elements):
@@ -837,6 +886,33 @@ class ScriptLowering:
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[result_type])
             return Val(self._append(op, node).result, kind)
         raise Unsupported("subscript")
+
+    def _static_item(self, container: Val, key: Any, node: ast.AST) -> Val | None:
+        """``container[key]`` known at compile time: the object itself, as in Python
+        (an item of a list, tuple or dict display), or an immutable constant."""
+        parts = self._parts.get(container.value)
+        owner = container.value.owner
+        if parts is not None and isinstance(owner, py.BuildOp):
+            if owner.kind.data in ("list", "tuple") and type(key) is int and -len(parts) <= key < len(parts):
+                return self._latest(parts[key])
+            if owner.kind.data == "dict":
+                half = len(parts) // 2
+                if all(k.is_const for k in parts[:half]):
+                    try:
+                        mapping = {k.const: i for i, k in enumerate(parts[:half])}  # later keys win, as in a display
+                        index = mapping.get(key)
+                    except TypeError:
+                        return None
+                    return None if index is None else self._latest(parts[half + index])
+            return None
+        if container.is_const and isinstance(container.const, (list, tuple, dict)):
+            try:
+                item = container.const[key]
+            except (KeyError, IndexError, TypeError):
+                return None
+            if _immutable_literal(item):
+                return self._constant(item, node)
+        return None
 
     def _is_pandas_indexer(self, val: Val) -> bool:
         owner = val.value.owner
@@ -1107,7 +1183,10 @@ class ScriptLowering:
                 properties={"class": StringAttr(qualname), "kwnames": _names_attr(kwnames)},
                 result_types=[ml.EstimatorType()],
             )
-            return Val(self._append(op, node).result, ESTIMATOR, deterministic=deterministic)
+            result = self._append(op, node).result
+            if qualname in _IN_PLACE_PIPELINES:
+                self._pipeline_steps[result] = self._pipeline_step_estimators(qualname, args, kwnames)
+            return Val(result, ESTIMATOR, deterministic=deterministic)
         if qualname == lib.TRAIN_TEST_SPLIT:
             n_arrays = len(args) - len(kwnames)
             if not _has_constant_seed(args, kwnames) or n_arrays < 1:
@@ -1203,6 +1282,17 @@ class ScriptLowering:
                 result_types=[df.ColumnType.of(None)],
             )
             return Val(self._append(op, node).result, COLUMN)
+        if receiver.kind == ARRAY and method in _ARRAY_METHODS and all(a.kind in _ARG_KINDS for a in args):
+            # numpy methods that return new objects (never views of the array).
+            op = py.CallMethodOp(
+                operands=[receiver.value, [a.value for a in args]],
+                properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
+                result_types=[py.ObjectType()],
+            )
+            result = self._append(op, node).result
+            if method in _ARRAY_REDUCTIONS:
+                return Val(result, SCALAR if not args else OBJECT)
+            return Val(result, CONTAINER if method == "tolist" else ARRAY, fresh=method != "tolist")
         if receiver.kind == SPLITTER and method == "get_n_splits" and not args and receiver.n_splits is not None:
             return self._constant(receiver.n_splits, node)
         if receiver.kind == ESTIMATOR and method == "fit_transform" and receiver.deterministic:
@@ -1214,7 +1304,7 @@ class ScriptLowering:
                 result_types=[ml.EstimatorType(), py.ObjectType()],
             )
             self._append(op, node)
-            self._replace_everywhere(receiver.value, Val(op.fitted, ESTIMATOR, deterministic=True))
+            self._fitted_in_place(receiver, Val(op.fitted, ESTIMATOR, deterministic=True), node)
             return Val(op.output, ARRAY)
         if receiver.kind == ESTIMATOR:
             if method == "fit" and receiver.deterministic:
@@ -1228,7 +1318,7 @@ class ScriptLowering:
                 # estimator now refers to the fitted one.
                 if receiver.value in self._escaped_closure():
                     raise Unsupported("fitting an estimator that opaque code may reference")
-                self._replace_everywhere(receiver.value, fitted)
+                self._fitted_in_place(receiver, fitted, node)
                 return fitted
             if method in lib.ESTIMATOR_PREDICT_METHODS:
                 op = ml.PredictOp(
@@ -1278,6 +1368,133 @@ class ScriptLowering:
             )
             return Val(self._append(op, node).result, kind)
         raise Unsupported(f"method {method} on {receiver.kind}")
+
+    def _pipeline_step_estimators(self, qualname: str, args: list[Val], kwnames: list[str]) -> list[tuple[int, Val]]:
+        """The steps a pipeline's fit mutates in place: every estimator step (sklearn
+        clones none of them unless ``memory`` caches)."""
+        keywords = dict(zip(kwnames, args[len(args) - len(kwnames):]))
+        positional = args[: len(args) - len(kwnames)]
+        memory = keywords.get("memory")
+        if memory is not None and memory.const is not None:
+            return []  # with a cache, sklearn fits clones
+        if qualname == "sklearn.pipeline.make_pipeline":
+            steps = list(enumerate(positional))
+        else:
+            steps_val = keywords.get("steps", positional[0] if positional else None)
+            if steps_val is None or self._parts.get(steps_val.value) is None:
+                raise Unsupported("pipeline steps of unknown structure")
+            steps = []
+            for i, step in enumerate(self._parts[steps_val.value]):
+                pair = self._parts.get(step.value)
+                if pair is None or len(pair) != 2:
+                    raise Unsupported("pipeline step of unknown structure")
+                steps.append((i, pair[1]))
+        found = []
+        for i, est in steps:
+            if est.kind == ESTIMATOR:
+                found.append((i, est))
+            elif not (est.is_const and est.const in (None, "passthrough")):
+                raise Unsupported("pipeline step of unknown type")
+        return found
+
+    def _fitted_in_place(self, old: Val, fitted: Val, node: ast.AST) -> None:
+        """``est.fit(...)`` mutates ``est``: every name, container and estimator
+        holding it (or, for a pipeline, one of the steps it fits in place) now
+        holds the fitted object, as in Python."""
+        repl: dict[SSAValue, Val] = {old.value: fitted}
+        todo = [(old.value, fitted)]
+        while todo:
+            was, now = todo.pop()
+            steps = self._pipeline_steps.get(was)
+            if steps is None:
+                continue
+            steps_attr = self._append(py.GetAttrOp(operands=[now.value], properties={"attr": StringAttr("steps")}, result_types=[py.ObjectType()]), node).result
+            new_steps = []
+            for i, est in steps:
+                if est.value in repl:
+                    raise Unsupported("one estimator object in two places of a pipeline")
+                pair = self._append(py.GetItemOp(operands=[steps_attr, self._constant(i, node).value], result_types=[py.ObjectType()]), node).result
+                nested = self._append(py.GetItemOp(operands=[pair, self._constant(1, node).value], result_types=[ml.EstimatorType()]), node).result
+                fitted_step = Val(nested, ESTIMATOR, deterministic=est.deterministic)
+                repl[est.value] = fitted_step
+                new_steps.append((i, fitted_step))
+                todo.append((est.value, fitted_step))
+            self._pipeline_steps[now.value] = new_steps
+        # A step of a pipeline fitted earlier lives inside that fitted object,
+        # which cannot be rebuilt around a newly fitted step.
+        for holder, steps in self._pipeline_steps.items():
+            if not isinstance(holder.owner, ml.EstimatorOp) and holder not in repl and holder not in (v.value for v in repl.values()):
+                if any(est.value in repl for _, est in steps):
+                    raise Unsupported("refitting a step of a fitted pipeline")
+        self._mutated_in_place(repl, node)
+
+    def _mutated_in_place(self, repl: dict[SSAValue, Val], node: ast.AST, always_bind: bool = False, by_opaque: bool = False) -> None:
+        """Objects were mutated in place (``repl``: old value -> new value): every
+        name, and every container or estimator built from them that a name
+        holds, now refers to the new version, as Python's aliasing makes it.
+
+        ``by_opaque``: opaque code did it, and already re-versioned whatever
+        may reference it (escaped values are skipped, not refused)."""
+        escaped = self._escaped_closure()
+        memo: dict[SSAValue, Val | None] = {}
+
+        def rebuilt(value: SSAValue) -> Val | None:
+            """The value holding the fitted objects in place of the old ones (None: unchanged)."""
+            if value in repl:
+                return repl[value]
+            if value in memo:
+                return memo[value]
+            memo[value] = None  # (cycles are impossible in SSA; this only memoizes)
+            owner = value.owner
+            result: Val | None = None
+            if isinstance(owner, (py.BuildOp, ml.EstimatorOp)):
+                operands = list(owner.operands)
+                new = [rebuilt(v) for v in operands]
+                if any(n is not None for n in new):
+                    if value in escaped:
+                        if by_opaque:
+                            memo[value] = None
+                            return None
+                        raise Unsupported("an object mutated in place is held by something opaque code may reference")
+                    values = [n.value if n is not None else v for n, v in zip(new, operands)]
+                    if isinstance(owner, py.BuildOp):
+                        op: Operation = py.BuildOp(operands=[values], properties={"kind": StringAttr(owner.kind.data)}, result_types=[value.type])
+                    else:
+                        op = ml.EstimatorOp(operands=[values], properties={"class": owner.cls, "kwnames": owner.kwnames}, result_types=[value.type])
+                    self._append(op, node)
+                    new_value = op.results[0]
+                    parts = self._parts.get(value)
+                    if parts is not None:
+                        self._parts[new_value] = tuple(n if n is not None else p for p, n in zip(parts, new))
+                    if value in self.state.contains:
+                        self.state.contains[new_value] = tuple(values)
+                    if value in self._pipeline_steps:
+                        self._pipeline_steps[new_value] = [(i, rebuilt(e.value) or e) for i, e in self._pipeline_steps[value]]
+                    result = Val(new_value, CONTAINER if isinstance(owner, py.BuildOp) else ESTIMATOR)
+            memo[value] = result
+            return result
+
+        changed: dict[SSAValue, Val] = dict(repl)
+        scopes = [*(c.local for c in self._callers), self.state.env]
+        for scope in scopes:
+            for name, v in list(scope.items()):
+                if v.value in changed:
+                    continue
+                new_val = rebuilt(v.value)
+                if new_val is not None:
+                    if new_val.kind == ESTIMATOR and v.kind == ESTIMATOR:
+                        new_val = Val(new_val.value, ESTIMATOR, deterministic=v.deterministic and new_val.deterministic)
+                    changed[v.value] = new_val
+        names: list[str] = []
+        values: list[SSAValue] = []
+        for was, now in changed.items():
+            if was in escaped and not by_opaque:
+                raise Unsupported("mutating an object that opaque code may reference")
+            for name in self._replace_everywhere(was, now):
+                names.append(name)
+                values.append(now.value)
+        if names or always_bind:
+            self._bind(names, values, node)
 
     def _static_value(self, val: Val) -> Any:
         """The Python object ``val`` is known to be at compile time, or ``_NO_CONST``."""
@@ -1559,6 +1776,12 @@ def argument_signature(obj: Any) -> tuple[Any, ...]:
 
 def _names_attr(names: Sequence[str]) -> ArrayAttr[StringAttr]:
     return ArrayAttr(StringAttr(n) for n in names)
+
+
+def _immutable_literal(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return all(_immutable_literal(v) for v in value)
+    return value is None or type(value) in (bool, int, float, str)
 
 
 def _literal(node: ast.expr) -> Any:
