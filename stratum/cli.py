@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--cache-dir", metavar="DIR", help="persistent value cache (default: ~/.cache/stratum/values)")
     batch.add_argument("--no-cache", action="store_true", help="keep no values across runs (shared work is still computed once)")
     batch.add_argument("--cache-size", default="4G", metavar="SIZE", help="cap of the value cache; least recently used entries go first (default: 4G)")
+    batch.add_argument("--no-replay", action="store_true", help="run every script, even one whose source, inputs and environment are unchanged since a stored run")
     batch.add_argument("--report", metavar="PATH", help="write a self-contained HTML report of the batch run")
     batch.add_argument("--executor", choices=("local", "ray"), help="run the scripts' processes here (local, the default) or as Ray tasks (ray)")
     batch.add_argument("--address", metavar="ADDR", help="with --executor ray: the Ray cluster to join (default: start a local instance)")
@@ -187,6 +188,7 @@ def _run_batch(module: object, paths: list[str], args: argparse.Namespace, stats
         timeout=args.timeout,
         cache=cache,  # type: ignore[arg-type]
         progress=sys.stderr.isatty(),
+        replay=not args.no_replay,
     )
     try:
         if args.executor == "ray":

@@ -62,6 +62,7 @@ class ScriptResult:
     cache_corrupt: int = 0  # damaged cache entries found (and recomputed)
     computed: dict[str, int] = field(default_factory=dict)  # op name -> how many this script computed
     backends: dict[str, int] = field(default_factory=dict)
+    replayed: bool = False  # nothing it depends on changed: its earlier outcome was replayed (replay.py)
 
 
 @dataclass
@@ -72,6 +73,7 @@ class BatchOptions:
     timeout: float | None = None
     cache: ValueCache | None = None
     progress: bool = False
+    replay: bool = True  # replay unchanged deterministic scripts from the cache
 
 
 @dataclass
@@ -118,7 +120,7 @@ def _mirror(base: Path, dest: Path, skip: set[str], created: list[Path]) -> None
             created.append(target)
 
 
-def _copy_on_write(links: set[str]) -> None:
+def _copy_on_write(links: set[str], watch: Any = None) -> None:
     """Makes writes to a mirrored file land in the script's directory, not in the base.
 
     Opening one of our symlinks for writing (``open``, ``io.open``, ``Path.open``,
@@ -147,11 +149,15 @@ def _copy_on_write(links: set[str]) -> None:
     def open_(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
         if isinstance(mode, str) and "x" not in mode and any(c in mode for c in "wa+"):
             detach(file, keep="w" not in mode)
+        elif watch is not None:
+            watch.opened(file)
         return real_open(file, mode, *args, **kwargs)
 
     def os_open(path: Any, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
         if flags & (os.O_WRONLY | os.O_RDWR) and not flags & os.O_EXCL and dir_fd is None:
             detach(path, keep=not flags & os.O_TRUNC)
+        elif watch is not None and not flags & (os.O_WRONLY | os.O_RDWR):
+            watch.opened(path)
         return real_os_open(path, flags, mode, dir_fd=dir_fd)
 
     builtins.open = io.open = open_  # type: ignore[assignment]
@@ -171,7 +177,7 @@ def _unmirror(created: list[Path]) -> None:
 # -- the worker ----------------------------------------------------------------
 
 
-def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_file: Path, cache: ValueCache | None, links: set[str]) -> int:
+def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_file: Path, cache: ValueCache | None, links: set[str], base: Path | None = None) -> int:
     """Runs script ``index`` in this (forked) process; returns its exit status."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -195,7 +201,11 @@ def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_fil
         sys.stderr = open(2, "w", encoding=encoding, errors="backslashreplace", buffering=1, closefd=False)  # noqa: SIM115
     sys.argv = [path]
     sys.path[0] = os.path.dirname(os.path.abspath(path))
-    _copy_on_write(links)
+    from stratum.runtime.replay import RunWatch
+
+    watch = RunWatch(os.path.realpath(base if base is not None else directory), os.path.realpath(directory))
+    watch.install(cache)  # type: ignore[arg-type]
+    _copy_on_write(links, watch)
 
     from stratum.runtime.errors import print_exception, strip_internal_frames
     from stratum.runtime.executor import Executor
@@ -214,6 +224,8 @@ def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_fil
             computed=dict(stats["computed"]),
             backends=dict(stats["backends"]),
             ops=executor.records,
+            replayable=watch.deterministic(),
+            reads=watch.outside_reads(),
         )
         result_file.write_text(json.dumps(record))
 
@@ -243,7 +255,7 @@ def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_fil
     return status
 
 
-def _fork_worker(module: ModuleOp, index: int, path: str, directory: Path, result_file: Path, cache: ValueCache | None, links: set[str]) -> int:
+def _fork_worker(module: ModuleOp, index: int, path: str, directory: Path, result_file: Path, cache: ValueCache | None, links: set[str], base: Path) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -251,7 +263,7 @@ def _fork_worker(module: ModuleOp, index: int, path: str, directory: Path, resul
         return pid
     status = 70
     try:
-        status = _worker(module, index, path, directory, result_file, cache, links)
+        status = _worker(module, index, path, directory, result_file, cache, links, base)
     except BaseException:  # a failure of Stratum itself, never of the script
         with contextlib.suppress(Exception):
             os.write(2, f"stratum: internal error running {path}: {traceback.format_exc().splitlines()[-1]}\n".encode())
@@ -308,11 +320,17 @@ def run_batch(module: ModuleOp, paths: list[str], options: BatchOptions) -> Batc
     running: dict[int, _Running] = {}
     progress = _Progress(len(paths)) if options.progress else None
     batch_started = time.perf_counter()
+    replays = Replays(paths, options)
     try:
         while pending or running:
             while pending and len(running) < options.jobs:
                 k = pending.pop(0)
-                pid = _fork_worker(module, k, os.path.abspath(paths[k]), (options.results / ids[k]).resolve(), scratch / f"{k}.json", options.cache, {os.path.abspath(p) for p in created[k] if p.is_symlink()})
+                if replays.replay(k, results[k], options.results / ids[k], created[k]):
+                    if progress:
+                        progress.started(ids[k])
+                        progress.finished(results[k])
+                    continue
+                pid = _fork_worker(module, k, os.path.abspath(paths[k]), (options.results / ids[k]).resolve(), scratch / f"{k}.json", options.cache, {os.path.abspath(p) for p in created[k] if p.is_symlink()}, options.workdir)
                 running[pid] = _Running(k, time.perf_counter())
                 if progress:
                     progress.started(ids[k])
@@ -325,7 +343,8 @@ def run_batch(module: ModuleOp, paths: list[str], options: BatchOptions) -> Batc
                 k = state.index
                 result = results[k]
                 result.seconds = round(time.perf_counter() - state.started, 3)
-                _finish(result, status, state.interrupted_at is not None, scratch / f"{k}.json", records, k, options.results / ids[k], created[k])
+                record = _finish(result, status, state.interrupted_at is not None, scratch / f"{k}.json", records, k, options.results / ids[k], created[k])
+                replays.store(k, result, options.results / ids[k], record)
                 finished = True
                 if progress:
                     progress.finished(result)
@@ -370,7 +389,9 @@ def _finish(
     k: int,
     directory: Path,
     created: list[Path],
-) -> None:
+) -> dict[str, Any] | None:
+    """Fills ``result`` from the worker's status and record; returns the record."""
+    record = None
     if os.WIFSIGNALED(status):
         signum = os.WTERMSIG(status)
         result.exit_code = -signum
@@ -394,6 +415,61 @@ def _finish(
     with contextlib.suppress(OSError, UnicodeDecodeError):
         result.metric = last_metric_line((directory / "stdout.txt").read_text(errors="replace"))
     (directory / "exit_code").write_text(f"{result.exit_code}\n")
+    return record
+
+
+class Replays:
+    """Replays unchanged deterministic scripts from the cache and stores new outcomes (see replay.py)."""
+
+    def __init__(self, paths: list[str], options: BatchOptions):
+        self.keys: list[str | None] = [None] * len(paths)
+        self.cache = options.cache
+        if self.cache is None or not options.replay:
+            return
+        from stratum.compile_cache import _STRATUM
+        from stratum.runtime import replay
+
+        tree = replay.tree_fingerprint(options.workdir, self.cache, {os.path.realpath(options.results), os.path.realpath(self.cache.root)})
+        if tree is None:
+            return
+        for k, path in enumerate(paths):
+            try:
+                source = Path(path).read_text()
+            except (OSError, UnicodeDecodeError):
+                continue
+            if replay.replayable_source(source):
+                self.keys[k] = replay.outcome_key(self.cache, script=path, source=source, tree=tree, timeout=options.timeout, stratum=_STRATUM)
+
+    def replay(self, k: int, result: ScriptResult, directory: Path, created: list[Path]) -> bool:
+        key = self.keys[k]
+        if key is None:
+            return False
+        from stratum.runtime import replay
+
+        entry = replay.lookup(self.cache, key)  # type: ignore[arg-type]
+        if entry is None:
+            return False
+        started = time.perf_counter()
+        _unmirror(created)  # the earlier run's directory held no links at the end either
+        replay.restore(directory, entry)
+        for name in ("status", "exit_code", "exception", "signal", "metric"):
+            setattr(result, name, entry[name])
+        result.replayed = True
+        result.seconds = round(time.perf_counter() - started, 3)
+        (directory / "exit_code").write_text(f"{result.exit_code}\n")
+        return True
+
+    def store(self, k: int, result: ScriptResult, directory: Path, record: dict[str, Any] | None) -> None:
+        key = self.keys[k]
+        if key is None or record is None or not record.get("replayable") or result.status not in ("ok", "error"):
+            return
+        from stratum.runtime import replay
+
+        files = replay.collect(directory, ("exit_code",))
+        if files is None:
+            return
+        entry = {name: getattr(result, name) for name in ("status", "exit_code", "exception", "signal", "metric")}
+        replay.store(self.cache, key, {**entry, "files": files, "reads": record.get("reads", {})})  # type: ignore[arg-type]
 
 
 # -- terminal output -------------------------------------------------------------
@@ -453,5 +529,6 @@ def print_table(outcome: BatchOutcome, file: Any) -> None:
         table.add_column(column, overflow="fold")
     for r in outcome.results:
         colour = _STYLE.get(r.status, "white")
-        table.add_row(r.id, f"[{colour}]{r.status}[/]", str(r.exit_code), f"{r.seconds:.2f}", str(r.cache_hits), r.exception or r.signal or "", r.metric or "")
+        seconds = "replayed" if r.replayed else f"{r.seconds:.2f}"
+        table.add_row(r.id, f"[{colour}]{r.status}[/]", str(r.exit_code), seconds, str(r.cache_hits), r.exception or r.signal or "", r.metric or "")
     Console(file=file, width=None if file.isatty() else 160).print(table)

@@ -73,6 +73,7 @@ class ValueCache:
     """Pickled values under ``root/<k[:2]>/<k>``; see the module docstring."""
 
     def __init__(self, root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, create: bool = True):
+        root = Path(root).absolute()  # workers change directory: a relative root would move with them
         self.root = make_private(root) if create else check_private(root)
         self.max_bytes = max_bytes
         self.stats = CacheStats()

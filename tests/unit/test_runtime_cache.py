@@ -158,7 +158,8 @@ def _setup(tmp_path: Path) -> tuple[Path, dict[str, Path]]:
 
 
 def _start(base: Path, scripts: dict[str, Path], results: Path, cache: Path) -> subprocess.Popen[str]:
-    args = ["--run", *map(str, scripts.values()), "--workdir", str(base), "--results", str(results), "--cache-dir", str(cache)]
+    # --no-replay: these runs test the value cache, not whole-script replay (test_runtime_replay.py).
+    args = ["--run", *map(str, scripts.values()), "--workdir", str(base), "--results", str(results), "--cache-dir", str(cache), "--no-replay"]
     return subprocess.Popen([sys.executable, "-m", "stratum.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
 
 
