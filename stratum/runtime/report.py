@@ -119,7 +119,7 @@ def render(module: ModuleOp, outcome: BatchOutcome) -> str:
     hits = sum(r.cache_hits for r in outcome.results)
     script_rows = "".join(
         f"<tr><td>{html.escape(r.id)}</td><td style='color:{_STATUS.get(r.status, '#000')}'>{r.status}</td><td>{r.exit_code}</td>"
-        f"<td>{r.seconds:.2f}</td><td>{r.ops_computed}</td><td>{r.cache_hits}</td><td>{html.escape(r.exception or r.signal or '')}</td>"
+        f"<td>{'replayed' if r.replayed else f'{r.seconds:.2f}'}</td><td>{r.ops_computed}</td><td>{r.cache_hits}</td><td>{html.escape(r.exception or r.signal or '')}</td>"
         f"<td>{html.escape(r.metric or '')}</td></tr>"
         for r in outcome.results
     )
