@@ -36,6 +36,12 @@ def _fast_cse() -> type[ModulePass]:
     return FastCSE
 
 
+def _share_reads() -> type[ModulePass]:
+    from stratum.passes.share_reads import ShareReads
+
+    return ShareReads
+
+
 def _lower_to_plan() -> type[ModulePass]:
     from stratum.passes.lower_to_plan import LowerToPlan
 
@@ -46,11 +52,12 @@ STRATUM_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "fuse-elementwise": _fuse_elementwise,
     "simplify-elementwise": _simplify_elementwise,
     "push-projection": _push_projection,
+    "share-reads": _share_reads,
     "lower-to-plan": _lower_to_plan,
     "fast-cse": _fast_cse,
 }
 
-DEFAULT_PIPELINE = "cse,simplify-elementwise,dce,push-projection,fuse-elementwise,dce"
+DEFAULT_PIPELINE = "share-reads,cse,simplify-elementwise,dce,push-projection,fuse-elementwise,dce"
 LOWERING_PIPELINE = "lower-to-plan"
 
 
