@@ -58,9 +58,9 @@ def groupby_broadcast(
 def value_counts_codes(codes: npt.NDArray[np.int64], n_groups: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
 def onehot_matrix(codes: npt.NDArray[np.int64], n_columns: int, dtype: str) -> npt.NDArray[Any]: ...
 
-# Join codes ``(left, right, n)``: left codes in 0..n (a missing key is a key
-# of its own, matching missing right keys), right codes in -1..n (-1: the
-# key is not on the left).
+# Join codes ``(left, right, n)``, both in -1..n (-1: the key is not on the
+# other side, so it matches nothing); a missing key (NaN, None) is a key of
+# its own, which matches missing keys on the other side.
 def join_codes_int64(
     left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]: ...

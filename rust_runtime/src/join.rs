@@ -3,10 +3,11 @@
 //! followed by its matching right rows in right order (left join: a left row
 //! without a match appears once, paired with `-1`).
 //!
-//! Keys are first coded ([`key_codes`]): the left keys are factorized, a
-//! missing key (NaN, None) being one more key that matches missing keys on the
-//! right, as pandas matches them; each right key is looked up in the left's
-//! dictionary (`-1`: no left row has it, so it never matches). The join
+//! Keys are first coded ([`key_codes`]): the smaller side's keys are
+//! factorized, a missing key (NaN, None) being one more key that matches
+//! missing keys on the other side, as pandas matches them; each key of the
+//! other side is looked up in that dictionary, in parallel (`-1`: the key is
+//! not on the factorized side, so it never matches). The join
 //! ([`join_indexers`]) then groups the right rows by code with a stable
 //! counting sort and writes each left row's matches, in parallel over blocks
 //! of left rows.
@@ -20,8 +21,7 @@ use rayon::prelude::*;
 use crate::dict::{MIN_PAR_LEN, MISSING};
 use crate::factorize::Factorized;
 
-/// Dense codes of both sides' keys: left codes lie in `0..n`, right codes in
-/// `-1..n` (`-1` matches nothing).
+/// Dense codes of both sides' keys, each in `-1..n` (`-1` matches nothing).
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyCodes {
     pub left: Vec<i64>,
@@ -29,21 +29,17 @@ pub struct KeyCodes {
     pub n: usize,
 }
 
-/// [`KeyCodes`] from the factorization of the left keys and the right
-/// values; `key` maps a value to its hash key (`None`: missing), the same
-/// function the left was factorized with.
-pub fn key_codes<T, K, F>(left: Factorized<K>, right: &[T], key: F) -> KeyCodes
+/// Codes of the factorized side (missing values get code `n_keys` when there
+/// are any), the other side's codes looked up in its dictionary, and `n`.
+fn code_pair<T, K, F>(side: Factorized<K>, other: &[T], key: &F) -> (Vec<i64>, Vec<i64>, usize)
 where
     T: Sync,
     K: Hash + Eq + Copy + Send + Sync,
     F: Fn(&T) -> Option<K> + Sync,
 {
-    let n_keys = left.keys.len();
-    let mut codes = left.codes;
-    let has_missing = codes
-        .par_iter()
-        .with_min_len(MIN_PAR_LEN)
-        .any(|&c| c == MISSING);
+    let n_keys = side.keys.len();
+    let mut codes = side.codes;
+    let has_missing = par(&codes).any(|&c| c == MISSING);
     let missing = if has_missing { n_keys as i64 } else { MISSING };
     if has_missing {
         codes
@@ -52,13 +48,13 @@ where
             .filter(|c| **c == MISSING)
             .for_each(|c| *c = missing);
     }
-    let map: HashMap<K, i64, RandomState> = left
+    let map: HashMap<K, i64, RandomState> = side
         .keys
         .iter()
         .enumerate()
         .map(|(code, &k)| (k, code as i64))
         .collect();
-    let right = right
+    let looked_up = other
         .par_iter()
         .with_min_len(MIN_PAR_LEN)
         .map(|v| match key(v) {
@@ -66,10 +62,28 @@ where
             Some(k) => map.get(&k).copied().unwrap_or(MISSING),
         })
         .collect();
-    KeyCodes {
-        left: codes,
-        right,
-        n: n_keys + usize::from(has_missing),
+    (codes, looked_up, n_keys + usize::from(has_missing))
+}
+
+/// [`KeyCodes`] of `left` and `right`: `factorize` factorizes a side by
+/// `key`, which maps a value to its hash key (`None`: missing).
+pub fn key_codes<T, K, F>(
+    left: &[T],
+    right: &[T],
+    factorize: impl Fn(&[T]) -> Factorized<K>,
+    key: F,
+) -> KeyCodes
+where
+    T: Sync,
+    K: Hash + Eq + Copy + Send + Sync,
+    F: Fn(&T) -> Option<K> + Sync,
+{
+    if right.len() <= left.len() {
+        let (right, left, n) = code_pair(factorize(right), left, &key);
+        KeyCodes { left, right, n }
+    } else {
+        let (left, right, n) = code_pair(factorize(left), right, &key);
+        KeyCodes { left, right, n }
     }
 }
 
@@ -80,23 +94,18 @@ fn par(codes: &[i64]) -> rayon::iter::MinLen<rayon::slice::Iter<'_, i64>> {
 /// Left rows per parallel task when writing the pairs.
 const BLOCK: usize = 1 << 14;
 
-/// `(left indexer, right indexer)` of the join of left codes `left` (each in
-/// `0..n`) with right codes `right` (each in `-1..n`); with `keep_left`
-/// (a left join) unmatched left rows get right index `-1`.
+/// `(left indexer, right indexer)` of the join of codes `left` and `right`
+/// (each in `-1..n`, `-1` matching nothing); with `keep_left` (a left join)
+/// unmatched left rows get right index `-1`.
 pub fn join_indexers(
     left: &[i64],
     right: &[i64],
     n: usize,
     keep_left: bool,
 ) -> Result<(Vec<i64>, Vec<i64>), String> {
-    if par(left).any(|&c| c < 0 || c as u64 >= n as u64) {
-        return Err(format!("left key codes must lie in 0..{n}"));
-    }
-    if right
-        .iter()
-        .any(|&c| c < MISSING || (c >= 0 && c as u64 >= n as u64))
-    {
-        return Err(format!("right key codes must lie in -1..{n}"));
+    let bad = |&c: &i64| c < MISSING || (c >= 0 && c as u64 >= n as u64);
+    if par(left).any(bad) || par(right).any(bad) {
+        return Err(format!("join codes must lie in -1..{n}"));
     }
     // Right rows grouped by code, in row order within each group.
     let mut starts = vec![0usize; n + 1];
@@ -117,8 +126,15 @@ pub fn join_indexers(
             *slot += 1;
         }
     }
+    let matches = |c: i64| {
+        if c < 0 {
+            &rows[..0]
+        } else {
+            &rows[starts[c as usize]..starts[c as usize + 1]]
+        }
+    };
     let width = |c: i64| {
-        let m = starts[c as usize + 1] - starts[c as usize];
+        let m = matches(c).len();
         if m == 0 && keep_left {
             1
         } else {
@@ -152,7 +168,7 @@ pub fn join_indexers(
             let mut o = 0;
             for (i, &c) in block.iter().enumerate() {
                 let i = (b * BLOCK + i) as i64;
-                let matches = &rows[starts[c as usize]..starts[c as usize + 1]];
+                let matches = matches(c);
                 if matches.is_empty() {
                     if keep_left {
                         lout[o] = i;
@@ -197,7 +213,7 @@ mod tests {
     }
 
     fn join_i64(left: &[i64], right: &[i64], keep_left: bool) -> (Vec<i64>, Vec<i64>) {
-        let codes = key_codes(factorize_i64(left), right, |&v| Some(v));
+        let codes = key_codes(left, right, factorize_i64, |&v| Some(v));
         join_indexers(&codes.left, &codes.right, codes.n, keep_left).unwrap()
     }
 
@@ -217,24 +233,42 @@ mod tests {
     fn missing_keys_match_each_other_and_zeros_are_one_key() {
         let left = [f64::NAN, 0.0, 2.0, f64::NAN];
         let right = [-0.0, f64::NAN, 5.0, f64::NAN];
-        let codes = key_codes(factorize_f64(&left), &right, |&v| float_key(v));
-        let got = join_indexers(&codes.left, &codes.right, codes.n, true).unwrap();
         let keys = |v: &[f64]| v.iter().map(|&x| float_key(x)).collect::<Vec<_>>();
-        assert_eq!(got, nested_loop(&keys(&left), &keys(&right), true));
-        assert_eq!(got.0, vec![0, 0, 1, 2, 3, 3]);
-        // A missing right key without a missing left key matches nothing.
-        let codes = key_codes(factorize_f64(&[1.0]), &[f64::NAN, 1.0], |&v| float_key(v));
-        assert_eq!(codes.right, vec![-1, 0]);
+        for (l, r) in [
+            (&left[..], &right[..]),
+            (&left[..3], &right[..]),
+            (&left[..], &right[..2]),
+        ] {
+            let codes = key_codes(l, r, factorize_f64, |&v| float_key(v));
+            let got = join_indexers(&codes.left, &codes.right, codes.n, true).unwrap();
+            assert_eq!(got, nested_loop(&keys(l), &keys(r), true));
+        }
+        // A missing key without a missing key on the other side matches nothing;
+        // the smaller side is the one factorized.
+        let codes = key_codes(&[1.0, 2.0, 3.0], &[f64::NAN, 1.0], factorize_f64, |&v| {
+            float_key(v)
+        });
+        assert_eq!(
+            (codes.left, codes.right, codes.n),
+            (vec![0, -1, -1], vec![1, 0], 2)
+        );
+        let codes = key_codes(&[f64::NAN, 1.0], &[1.0], factorize_f64, |&v| float_key(v));
+        assert_eq!(
+            (codes.left, codes.right, codes.n),
+            (vec![-1, 0], vec![0], 1)
+        );
     }
 
     #[test]
     fn str_joins_match_nested_loop() {
         let left = [Some("a"), None, Some("é"), Some("a")];
         let right = [Some("é"), Some("a"), None, Some("b"), Some("a")];
-        let codes = key_codes(factorize_str(&left), &right, |v| *v);
-        for keep_left in [false, true] {
-            let got = join_indexers(&codes.left, &codes.right, codes.n, keep_left).unwrap();
-            assert_eq!(got, nested_loop(&left, &right, keep_left));
+        for (l, r) in [(&left[..], &right[..]), (&right[..], &left[..])] {
+            let codes = key_codes(l, r, |v| factorize_str(v), |v| *v);
+            for keep_left in [false, true] {
+                let got = join_indexers(&codes.left, &codes.right, codes.n, keep_left).unwrap();
+                assert_eq!(got, nested_loop(l, r, keep_left));
+            }
         }
     }
 
@@ -262,6 +296,10 @@ mod tests {
         assert_eq!(join_i64(&[1, 2], &[], false), (vec![], vec![]));
         assert!(join_indexers(&[2], &[0], 2, false).is_err());
         assert!(join_indexers(&[0], &[-2], 2, false).is_err());
-        assert!(join_indexers(&[-1], &[0], 2, false).is_err());
+        assert!(join_indexers(&[-2], &[0], 2, false).is_err());
+        assert_eq!(
+            join_indexers(&[-1, 0], &[0], 1, true).unwrap(),
+            (vec![0, 1], vec![-1, 0])
+        );
     }
 }

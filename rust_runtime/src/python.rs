@@ -581,8 +581,8 @@ pub mod _rt {
         })
     }
 
-    /// Join codes of int64 keys: `(left codes, right codes, n)`, left codes
-    /// in `0..n`, right codes in `-1..n` (-1: the key is not on the left).
+    /// Join codes of int64 keys: `(left codes, right codes, n)`, both in
+    /// `-1..n` (-1: the key is not on the other side, so it matches nothing).
     #[pyfunction]
     fn join_codes_int64<'py>(
         py: Python<'py>,
@@ -591,7 +591,7 @@ pub mod _rt {
     ) -> JoinCodes<'py> {
         let (left, right) = (contiguous(&left), contiguous(&right));
         let codes =
-            py.detach(|| join::key_codes(factorize::factorize_i64(&left), &right, |&v| Some(v)));
+            py.detach(|| join::key_codes(&left, &right, factorize::factorize_i64, |&v| Some(v)));
         join_codes_to_arrays(py, codes)
     }
 
@@ -605,7 +605,7 @@ pub mod _rt {
     ) -> JoinCodes<'py> {
         let (left, right) = (contiguous(&left), contiguous(&right));
         let codes = py.detach(|| {
-            join::key_codes(factorize::factorize_f64(&left), &right, |&v| {
+            join::key_codes(&left, &right, factorize::factorize_f64, |&v| {
                 factorize::float_key(v)
             })
         });
@@ -623,8 +623,8 @@ pub mod _rt {
         let (left, right) = (Source::new(left)?, Source::new(right)?);
         let (left, right) = (StrKeys::read(py, &left)?, StrKeys::read(py, &right)?);
         let codes = py.detach(|| {
-            let right = right.row_keys();
-            join::key_codes(left.factorize(), &right, |k| *k)
+            let (left, right) = (left.row_keys(), right.row_keys());
+            join::key_codes(&left, &right, |v| factorize::factorize_str(v), |k| *k)
         });
         Ok(join_codes_to_arrays(py, codes))
     }
@@ -645,8 +645,14 @@ pub mod _rt {
         };
         let (left, right) = (extract(&left)?, extract(&right)?);
         let (left, right) = (arrow_keys(&left)?, arrow_keys(&right)?);
-        let codes =
-            py.detach(|| join::key_codes(factorize::factorize_by(&left, |k| *k), &right, |k| *k));
+        let codes = py.detach(|| {
+            join::key_codes(
+                &left,
+                &right,
+                |v| factorize::factorize_by(v, |k| *k),
+                |k| *k,
+            )
+        });
         Ok(join_codes_to_arrays(py, codes))
     }
 

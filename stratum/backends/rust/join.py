@@ -75,15 +75,15 @@ def _key_codes(left: Any, right: Any) -> tuple[np.ndarray, np.ndarray, int] | No
 
 def _combined_codes(pairs: list[tuple[np.ndarray, np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray, int] | None:
     """One code per row for several keys: mixed-radix numbers of the codes,
-    coded again densely. A right row with a key absent on the left matches
-    nothing (-1)."""
+    coded again densely. A row with any code -1 (a key the other side lacks)
+    matches nothing: it gets -1 on the left and -2 on the right, which never
+    meet."""
     left, right, n = pairs[0]
     for lc, rc, m in pairs[1:]:
         if n * m >= 2**62:
             return None
-        missing = (right < 0) | (rc < 0)
-        left = left * m + lc
-        right = np.where(missing, -1, right * m + rc)
+        left = np.where((left < 0) | (lc < 0), -1, left * m + lc)
+        right = np.where((right < 0) | (rc < 0), -2, right * m + rc)
         left, right, n = backend._rt.join_codes_int64(left, right)
     return left, right, n
 
