@@ -68,7 +68,7 @@ def cse_merges(paths: list[str]) -> tuple[int, int]:
     from stratum.driver import build_pipeline
     from stratum.ir import stratum_context
 
-    build_pipeline("cse").apply(stratum_context(), batch.module)
+    build_pipeline("share-reads,cse").apply(stratum_context(), batch.module)
     return before, count_ops(batch.module)
 
 
