@@ -32,7 +32,7 @@ from xdsl.dialects.builtin import ArrayAttr, FileLineColLoc, IntAttr, StringAttr
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 
 from stratum.frontend import library as lib
-from stratum.frontend.names import ScriptFacts, is_known_global, is_read_only, may_retain_references, names_bound, names_read, names_stored
+from stratum.frontend.names import ScriptFacts, is_known_global, is_read_only, may_retain_references, names_bound, names_read, names_stored, store_roots
 from stratum.frontend.profile import fingerprint, profile_csv
 from stratum.frontend.scopes import InlinableFunction, Scope, global_env, inlinable
 from stratum.ir import dataframe as df
@@ -55,6 +55,11 @@ MODULE, CALLABLE, FRAME, COLUMN, ESTIMATOR, SCALAR, STRING, CONTAINER, ARRAY, OB
     "module", "callable", "frame", "column", "estimator", "scalar", "string",
     "container", "array", "object", "type", "slice", "splitter", "accessor", "window",
 )
+_FOLDABLE_STR_METHODS = frozenset(
+    {"startswith", "endswith", "lower", "upper", "strip", "lstrip", "rstrip", "replace", "split", "rsplit",
+     "isdigit", "isalpha", "isnumeric", "isupper", "islower", "title", "capitalize", "find", "count",
+     "removeprefix", "removesuffix", "zfill"}
+)
 _STR_TO_STR = frozenset({"upper", "lower", "strip", "lstrip", "rstrip", "replace", "title", "capitalize", "format", "zfill", "join"})
 # Methods of rolling / expanding / ewm / groupby objects that aggregate.
 _WINDOW_METHODS = frozenset(
@@ -66,6 +71,13 @@ _ARRAY_REDUCTIONS = frozenset({"sum", "mean", "std", "var", "min", "max", "prod"
 _ARRAY_METHODS = _ARRAY_REDUCTIONS | {"round", "astype", "copy", "clip", "cumsum", "cumprod", "flatten", "argsort", "tolist"}
 # Fitted attributes that are numpy arrays.
 _ARRAY_ATTRIBUTES = frozenset({"coef_", "feature_importances_", "mean_", "scale_", "var_", "components_", "explained_variance_ratio_", "explained_variance_", "center_", "lambdas_", "alphas_"})
+# LightGBM callbacks -> (the argument that makes them silent, its position, its default).
+_LGB_CALLBACKS = {
+    "lightgbm.early_stopping": ("verbose", 2, True),
+    "lightgbm.callback.early_stopping": ("verbose", 2, True),
+    "lightgbm.log_evaluation": ("period", 0, 1),
+    "lightgbm.callback.log_evaluation": ("period", 0, 1),
+}
 # Meta-estimators whose fit fits their steps in place (not clones of them).
 _IN_PLACE_PIPELINES = frozenset({"sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline"})
 _IMMUTABLE_KINDS = frozenset({MODULE, CALLABLE, SCALAR, STRING, TYPE, SLICE, SPLITTER})
@@ -129,6 +141,7 @@ class _State:
     # In-place mutations: the old value -> the value the same object has now
     # (containers still hold the old SSA value; iterating them follows this).
     versions: dict[SSAValue, Val] = field(default_factory=dict)
+    direct: set[SSAValue] = field(default_factory=set)  # values mutated themselves (not just their elements)
 
 
 @dataclass
@@ -258,7 +271,7 @@ class ScriptLowering:
     def _save(self) -> _State:
         return _State(
             self.state.env.copy(), self.state.token, set(self.state.escaped), dict(self.state.contains),
-            [dict(c.local) for c in self._callers], dict(self.state.versions),
+            [dict(c.local) for c in self._callers], dict(self.state.versions), set(self.state.direct),
         )
 
     def _restore(self, saved: _State) -> None:
@@ -448,6 +461,15 @@ class ScriptLowering:
                 if key.kind not in _ARG_KINDS or val.kind not in _ARG_KINDS:
                     raise Unsupported("array item assignment with operands of unknown type")
                 self._update_array(array, "setitem", [key, val], stmt)
+            case ast.Subscript(value=ast.Name(id=name), slice=key_node) if self._updatable_container(name):
+                # `results[name] = score`: the dict or list as a value, copied and updated.
+                container = self.state.env[name]
+                key = self._as_val(self.expr(key_node), key_node)
+                val = self._as_val(self.expr(stmt.value), stmt.value)  # type: ignore[attr-defined]
+                op = py.UpdateOp(operands=[container.value, [key.value, val.value]], properties={"kind": StringAttr("setitem")}, result_types=[py.ObjectType()])
+                self._append(op, stmt)
+                self.state.contains[op.result] = (*self.state.contains.get(container.value, ()), val.value)
+                self._rebind_version(container, Val(op.result, CONTAINER), stmt)
             case ast.Subscript(value=ast.Name(id=name), slice=key_node):
                 frame = self._frame_named(name)
                 key = self.expr(key_node)
@@ -473,6 +495,18 @@ class ScriptLowering:
             case _:
                 raise Unsupported("assignment target")
 
+    def _updatable_container(self, name: str) -> bool:
+        """A dict or list the script built (a display, a constant or an update of one)."""
+        val = self.state.env.get(name)
+        if val is None or val.kind != CONTAINER:
+            return False
+        owner = val.value.owner
+        if val.is_const:
+            return isinstance(val.const, (dict, list))
+        if isinstance(owner, py.BuildOp):
+            return owner.kind.data in ("dict", "list")
+        return isinstance(owner, py.UpdateOp) and owner.kind.data == "setitem"
+
     def _fresh_array(self, name: str) -> bool:
         val = self.state.env.get(name)
         return val is not None and val.kind == ARRAY and val.fresh
@@ -497,6 +531,17 @@ class ScriptLowering:
             self._update_array(self.state.env[name], "i" + fn, [value], stmt)
             return
         current = self.state.env.get(name)
+        if current is not None and current.is_const and isinstance(current.const, list) and fn == "add":
+            # `cols += [...]` extends the list in place: the same as rebinding
+            # it to the concatenation when nothing else refers to that list.
+            value = self._as_val(self.expr(stmt.value), stmt.value)
+            holders = [n for n, v in self.state.env.items() if v.value is current.value and n != name]
+            holders += [n for c in self._callers for n, v in c.local.items() if v.value is current.value]
+            held = any(current.value in inner for inner in self.state.contains.values())
+            if value.is_const and isinstance(value.const, (list, tuple)) and not holders and not held and current.value not in self._escaped_closure() and len(current.const) + len(value.const) <= 10_000:
+                self._assign_names({name: self._constant(current.const + list(value.const), stmt)}, stmt)
+                return
+            raise Unsupported("extending a list other names or objects may hold")
         if current is None or current.kind not in (SCALAR, STRING):
             raise Unsupported("augmented assignment to a mutable or unknown object")
         # Numbers and strings have no in-place operators: `x += v` is `x = x + v`.
@@ -612,15 +657,19 @@ class ScriptLowering:
             names_out = sorted(bound)
         else:
             escaped_names = {n for n, v in env.items() if v.value in self._escaped_closure() and not v.immutable}
+            # Only stores into items or attributes of named objects, of
+            # read-only values: only those objects can change.
+            roots = None if defines or self.facts.defines_classes or rebound_call else store_roots(stmts)
+            changing = read | bound if roots is None else roots | bound
             # Objects inside the containers it gets can be mutated through them.
-            inside = self._contained_closure([env[n].value for n in read | bound if n in env])
+            inside = self._contained_closure([env[n].value for n in changing if n in env])
             escaped_names |= {n for n, v in env.items() if v.value in inside and not v.immutable}
-            # So are the containers and pipelines holding what it gets: they
-            # travel with it, so the mutation is seen through them too.
-            given = {env[n].value for n in read | bound if n in env}
+            # So are the containers and pipelines holding what it may change:
+            # they travel with it, so the change is seen through them too.
+            given = {env[n].value for n in changing if n in env}
             escaped_names |= {n for n, v in env.items() if not v.immutable and v.value not in given and self._held_closure(v.value) & given}
             names_in = sorted(n for n in (read | bound | escaped_names) if n in env)
-            mutated = {n for n in names_in if not env[n].immutable}
+            mutated = {n for n in names_in if not env[n].immutable and (roots is None or n in changing or n in escaped_names)}
             names_out = sorted(bound | escaped_names | mutated)
         inputs = [env[n].value for n in names_in]
         old = {n: env.get(n) for n in names_out}
@@ -869,6 +918,12 @@ class ScriptLowering:
             # Fancy or boolean indexing copies (unlike slicing, which makes views).
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[base.value.type])
             return Val(self._append(op, node).result, base.kind)
+        if base.kind == CONTAINER and key.kind == SLICE and (base.is_const and isinstance(base.const, (list, tuple)) or isinstance(base.value.owner, (py.BuildOp, py.CallMethodOp, df.MethodOp, py.CallOp))):
+            # A slice of a list or tuple is a new one holding the same objects.
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[py.ObjectType()])
+            result = self._append(op, node).result
+            self.state.contains[result] = self.state.contains.get(base.value, ())
+            return Val(result, CONTAINER)
         if base.kind == COLUMN and key.kind == SLICE:
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[base.value.type])
             return Val(self._append(op, node).result, COLUMN)
@@ -916,7 +971,8 @@ class ScriptLowering:
 
     def _is_pandas_indexer(self, val: Val) -> bool:
         owner = val.value.owner
-        return isinstance(owner, py.GetAttrOp) and owner.attr.data in ("iloc", "loc", "iat", "at")
+        # (An Index is immutable: its items and slices are new objects or labels.)
+        return isinstance(owner, py.GetAttrOp) and owner.attr.data in ("iloc", "loc", "iat", "at", "index", "columns")
 
     def _column(self, frame: Val, name: str, node: ast.AST) -> Val:
         schema = _frame_schema(frame)
@@ -993,6 +1049,13 @@ class ScriptLowering:
         kinds = {lhs.kind, rhs.kind}
         if COLUMN in kinds and kinds <= {COLUMN, SCALAR} and fn in lib.ELEMENTWISE_OPERATOR_FUNCTIONS:
             return self._elementwise(fn, [lhs, rhs], node)
+        if fn == "mul" and {lhs.kind, rhs.kind} == {CONTAINER, SCALAR} and type((rhs if rhs.kind == SCALAR else lhs).const) is int:
+            # `[frame] * 3`: the same objects, repeated.
+            seq = lhs if lhs.kind == CONTAINER else rhs
+            op = py.BinaryOp(operands=[lhs.value, rhs.value], properties={"op": StringAttr(fn)}, result_types=[py.ObjectType()])
+            result = self._append(op, node).result
+            self.state.contains[result] = self.state.contains.get(seq.value, ())
+            return Val(result, CONTAINER)
         if kinds == {CONTAINER} and fn == "add":
             op = py.BinaryOp(operands=[lhs.value, rhs.value], properties={"op": StringAttr(fn)}, result_types=[py.ObjectType()])
             result = self._append(op, node).result
@@ -1012,7 +1075,7 @@ class ScriptLowering:
         elif FRAME in kinds:
             kind = FRAME
         elif COLUMN in kinds:
-            kind = COLUMN if ARRAY not in kinds else OBJECT
+            kind = COLUMN  # (a Series with an ndarray: pandas answers with a Series)
         elif ARRAY in kinds:
             kind = ARRAY
         else:
@@ -1125,6 +1188,15 @@ class ScriptLowering:
         if literal is not _NO_CONST:
             return self._constant(literal, node)
         vals = [self._as_val(self.expr(e), e) for e in elts]
+        if all(v.is_const and _immutable_literal(v.const) for v in vals):
+            # Names of constants (`("Id", TARGET)`): a literal like any other.
+            consts = [v.const for v in vals]
+            try:
+                value = consts if kind == "list" else tuple(consts) if kind == "tuple" else dict(zip(consts[: len(consts) // 2], consts[len(consts) // 2:]))
+            except TypeError:
+                value = _NO_CONST  # an unhashable key: Python's TypeError, at run time
+            if value is not _NO_CONST:
+                return self._constant(value, node)
         op = py.BuildOp(operands=[[v.value for v in vals]], properties={"kind": StringAttr(kind)}, result_types=[py.ObjectType()])
         result = self._append(op, node).result
         self._parts[result] = tuple(vals)
@@ -1206,14 +1278,35 @@ class ScriptLowering:
                 result_types=[py.ObjectType()],
             )
             return Val(self._append(op, node).result, SCALAR)
+        if qualname in _LGB_CALLBACKS:
+            positional = args[: len(args) - len(kwnames)]
+            keywords = dict(zip(kwnames, args[len(positional):]))
+            name, index, default = _LGB_CALLBACKS[qualname]
+            quiet = keywords.get(name, positional[index] if len(positional) > index else None)
+            value = default if quiet is None else quiet.const if quiet.is_const else _NO_CONST
+            # A callback that logs prints from inside the fit: only silent ones are values.
+            if not (value is False or name == "period" and type(value) is int and value <= 0):
+                raise Unsupported("a LightGBM callback that prints")
+            if not all(a.is_const for a in args):
+                raise Unsupported("LightGBM callback with non-constant arguments")
+            op = py.CallOp(
+                operands=[[a.value for a in args]],
+                properties={"callee": StringAttr(qualname), "kwnames": _names_attr(kwnames)},
+                result_types=[py.ObjectType()],
+            )
+            return Val(self._append(op, node).result, OBJECT)
         if qualname in lib.PURE_FUNCTIONS:
             if any(a.kind not in _ARG_KINDS and not _native_origin(a) for a in args):
                 raise Unsupported("library call on an unknown object")
+            if qualname == "builtins.dict" and not args[: len(args) - len(kwnames)] and all(a.is_const and _immutable_literal(a.const) for a in args):
+                return self._constant(dict(zip(kwnames, (a.const for a in args))), node)
+            if qualname in ("builtins.list", "builtins.tuple") and len(args) == 1 and not kwnames and args[0].is_const and isinstance(args[0].const, (list, tuple)) and _immutable_literal(tuple(args[0].const)):
+                return self._constant(list(args[0].const) if qualname == "builtins.list" else tuple(args[0].const), node)
             if qualname in ("builtins.list", "builtins.len") and len(args) == 1 and not kwnames and args[0].elements is not None:
                 items = list(args[0].elements)
                 return self._constant(items if qualname == "builtins.list" else len(items), node)
             kind = _call_result_kind(qualname, args)
-            fresh = qualname in lib.FRESH_ARRAY_CONSTRUCTORS
+            fresh = qualname in lib.FRESH_ARRAY_CONSTRUCTORS or qualname == "numpy.where"
             if qualname == "pandas.concat" and args:
                 parts = self.state.contains.get(args[0].value, ())
                 if parts and all(isinstance(p.type, df.FrameType) for p in parts):
@@ -1266,6 +1359,14 @@ class ScriptLowering:
                 result_types=[_type_of_kind(kind)],
             )
             return Val(self._append(op, node).result, kind)
+        if receiver.kind == STRING and isinstance(receiver.const, str) and method in _FOLDABLE_STR_METHODS and all(a.is_const for a in args) and not kwnames:
+            # str methods are pure functions of constants: decided at compile time.
+            try:
+                folded = getattr(receiver.const, method)(*(a.const for a in args))
+            except Exception:
+                raise Unsupported("string method raises") from None  # Python raises it at run time
+            if not isinstance(folded, (str, list)) or len(folded) <= 10_000:
+                return self._constant(folded, node)
         if receiver.kind in (SCALAR, STRING) and not method.startswith("_") and _native_origin(receiver) and all(a.kind in _ARG_KINDS for a in args):
             # Numbers, strings, timestamps: immutable, so their methods are pure
             # (`df["Date"].min().date()`, `name.upper()`).
@@ -1276,12 +1377,20 @@ class ScriptLowering:
             )
             return Val(self._append(op, node).result, STRING if receiver.kind == STRING and method in _STR_TO_STR else SCALAR)
         if receiver.kind == ACCESSOR and not method.startswith("_") and all(a.kind in _ARG_KINDS for a in args):
+            keywords = dict(zip(kwnames, args[len(args) - len(kwnames):]))
+            expand = keywords["expand"].const if "expand" in keywords else _NO_CONST
+            if method in ("isocalendar", "get_dummies", "extractall") or method in ("split", "rsplit") and expand is True or method == "extract" and expand in (True, _NO_CONST):
+                kind = FRAME
+            elif method == "extract" or method in ("split", "rsplit") and expand is not _NO_CONST and expand is not False or method == "cat" and not args[: len(args) - len(kwnames)] and "others" not in keywords:
+                kind = OBJECT  # extract(expand=False): a Series or Index; cat(): a string
+            else:
+                kind = COLUMN
             op = df.MethodOp(
                 operands=[receiver.value, [a.value for a in args]],
                 properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
-                result_types=[df.ColumnType.of(None)],
+                result_types=[_type_of_kind(kind)],
             )
-            return Val(self._append(op, node).result, COLUMN)
+            return Val(self._append(op, node).result, kind)
         if receiver.kind == ARRAY and method in _ARRAY_METHODS and all(a.kind in _ARG_KINDS for a in args):
             # numpy methods that return new objects (never views of the array).
             op = py.CallMethodOp(
@@ -1320,6 +1429,13 @@ class ScriptLowering:
                     raise Unsupported("fitting an estimator that opaque code may reference")
                 self._fitted_in_place(receiver, fitted, node)
                 return fitted
+            if method == "get_params" and all(a.is_const for a in args):
+                op = py.CallMethodOp(
+                    operands=[receiver.value, [a.value for a in args]],
+                    properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
+                    result_types=[py.ObjectType()],
+                )
+                return Val(self._append(op, node).result, CONTAINER)  # a new dict each call
             if method in lib.ESTIMATOR_PREDICT_METHODS:
                 op = ml.PredictOp(
                     operands=[receiver.value, [a.value for a in args]],
@@ -1435,6 +1551,7 @@ class ScriptLowering:
 
         ``by_opaque``: opaque code did it, and already re-versioned whatever
         may reference it (escaped values are skipped, not refused)."""
+        self.state.direct.update(repl)
         escaped = self._escaped_closure()
         memo: dict[SSAValue, Val | None] = {}
 
@@ -1552,11 +1669,71 @@ class ScriptLowering:
                     node,
                 ).result
                 return [lambda i=i: self._fold(folds, i, node) for i in range(splitter.n_splits)]
+        view = None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("items", "keys", "values") and not node.args and not node.keywords:
+            view, node = node.func.attr, node.func.value
         seq = self._as_val(self.expr(node), node)
+        if seq.is_const and isinstance(seq.const, dict) and all(_immutable_literal(k) for k in seq.const):
+            pairs = list(seq.const.items())
+            if view == "items":
+                return [lambda k=k, v=v: Multi((self._constant(k, node), self._element(seq, self._constant(v, node)))) for k, v in pairs]
+            return [lambda v=v: self._element(seq, self._constant(v, node)) for v in (list(seq.const.values()) if view == "values" else list(seq.const))]
+        if view is None and isinstance(seq.value.owner, py.BuildOp) and seq.value.owner.kind.data == "dict":
+            view = "keys"  # iterating a dict: its keys
+        if view is not None:
+            pairs = self._display_items(seq, "dict")
+            if pairs is None:
+                raise Unsupported(f"loop over {view}() of a dict unknown at compile time")
+            if view == "items":
+                return [lambda k=k, v=v: Multi((self._constant(k, node), self._element(seq, v))) for k, v in pairs]
+            if view == "values":
+                return [lambda v=v: self._element(seq, v) for _, v in pairs]
+            return [lambda k=k: self._element(seq, self._constant(k, node)) for k, _ in pairs]
         items = seq.elements if seq.elements is not None else seq.const if seq.is_const and isinstance(seq.const, (list, tuple)) else None
         if items is None:
+            displayed = self._display_items(seq, "list") or self._display_items(seq, "tuple")
+            if displayed is not None:
+                return [lambda v=v: self._element(seq, v) for v in displayed]
             raise Unsupported("loop over a non-constant sequence")
+        if seq.elements is None:
+            # A list the loop body may change (`cols.remove(c)`): Python's iteration would see it.
+            return [lambda v=v: self._element(seq, self._constant(v, node)) for v in items]
         return [lambda v=v: self._constant(v, node) for v in items]
+
+    def _element(self, container: Val, part: Val) -> Val:
+        """An element of a display being iterated: the object as it is now, when
+        the container itself has not changed since the loop began."""
+        if container.value in self._escaped_closure():
+            raise Unsupported("the loop body lets opaque code change the container")
+        value = container.value
+        while value in self.state.versions:
+            if value in self.state.direct:
+                raise Unsupported("the loop body changes the container")
+            value = self.state.versions[value].value
+        if value in self.state.direct or value in self._escaped_closure():
+            raise Unsupported("the loop body changes the container")
+        return self._latest(part)
+
+    def _display_items(self, seq: Val, kind: str) -> list[Any] | None:
+        """The elements of a list/tuple display (dict: its (key, value) pairs), when
+        iterating it cannot see the container change: nothing opaque can reach it."""
+        owner = seq.value.owner
+        parts = self._parts.get(seq.value)
+        if not isinstance(owner, py.BuildOp) or owner.kind.data != kind or parts is None or seq.value in self._escaped_closure():
+            return None
+        if kind != "dict":
+            return list(parts)
+        half = len(parts) // 2
+        keys = parts[:half]
+        if not all(k.is_const and _immutable_literal(k.const) for k in keys):
+            return None
+        merged: dict[Any, int] = {}
+        try:
+            for i, k in enumerate(keys):
+                merged[k.const] = i  # as in a display: a repeated key keeps its first place, its last value
+        except TypeError:
+            return None
+        return [(k, parts[half + i]) for k, i in merged.items()]
 
     def _fold(self, folds: SSAValue, i: int, node: ast.AST) -> Multi:
         pair = self._append(py.GetItemOp(operands=[folds, self._constant(i, node).value], result_types=[py.ObjectType()]), node).result
@@ -1663,11 +1840,26 @@ class ScriptLowering:
 
     def _call_args(self, node: ast.Call) -> tuple[list[Val], list[str]]:
         """Positional args then keyword args (in source order), and the keyword names."""
-        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
-            raise Unsupported("*args/**kwargs")
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise Unsupported("*args")
         positional = [self._as_val(self.expr(a), a) for a in node.args]
-        keywords = [self._as_val(self.expr(k.value), k.value) for k in node.keywords]
-        return positional + keywords, [k.arg for k in node.keywords]  # type: ignore[misc]
+        keywords: list[Val] = []
+        names: list[str] = []
+        for k in node.keywords:
+            val = self._as_val(self.expr(k.value), k.value)
+            if k.arg is not None:
+                keywords.append(val)
+                names.append(k.arg)
+                continue
+            # `**params` of a dict known at compile time: its items, in order.
+            if not (val.is_const and isinstance(val.const, dict) and all(type(key) is str for key in val.const)):
+                raise Unsupported("**kwargs of a value unknown at compile time")
+            for key, item in val.const.items():
+                keywords.append(self._constant(item, k.value))
+                names.append(key)
+        if len(set(names)) != len(names):
+            raise Unsupported("repeated keyword argument")  # Python's TypeError, from opaque code
+        return positional + keywords, names
 
     def _unpack(self, result: Val | Ref | Multi, n: int, node: ast.expr) -> tuple[Val, ...]:
         if isinstance(result, Multi):
@@ -1681,6 +1873,16 @@ class ScriptLowering:
             return parts if parts is not None else tuple(self._val_of(v) for v in owner.elements)
         if val.is_const and isinstance(val.const, (tuple, list)) and len(val.const) == n:
             return tuple(self._constant(c, node) for c in val.const)
+        if isinstance(owner, df.MethodOp) and owner.method.data == "quantile" and val.kind == COLUMN and len(owner.args) == 1 and not owner.kwnames.data:
+            # `lo, hi = s.quantile([a, b])`: one value per quantile; iterating
+            # a Series yields what tolist() holds.
+            q = self._val_of(owner.args[0])
+            if q.is_const and isinstance(q.const, (list, tuple)) and len(q.const) == n:
+                values = self._append(df.MethodOp(operands=[val.value, []], properties={"method": StringAttr("tolist"), "kwnames": _names_attr([])}, result_types=[py.ObjectType()]), node).result
+                return tuple(
+                    Val(self._append(py.GetItemOp(operands=[values, self._constant(i, node).value], result_types=[py.ObjectType()]), node).result, SCALAR)
+                    for i in range(n)
+                )
         raise Unsupported("unpacking a value of unknown length")
 
     def _val_of(self, value: SSAValue) -> Val:
@@ -2011,16 +2213,36 @@ def _method_result(receiver: Val, method: str, args: list[Val], kwnames: list[st
         # and friends may introduce NaN or floats).
         dtype = receiver.value.type.dtype_name if method in ("copy", "head", "tail", "sort_values", "sort_index", "dropna", "sample", "drop_duplicates") else None  # type: ignore[union-attr]
         return df.ColumnType.of(dtype), COLUMN
+    if method == "quantile":
+        q = args[0] if len(args) > len(kwnames) else dict(zip(kwnames, args[len(args) - len(kwnames):])).get("q")
+        scalar_q = q is None or q.is_const and type(q.const) in (int, float)
+        listed_q = q is not None and q.is_const and isinstance(q.const, (list, tuple))
+        if receiver.kind == COLUMN and (scalar_q or listed_q):
+            return (py.ObjectType(), SCALAR) if scalar_q else (df.ColumnType.of("float64" if _column_dtype(receiver) in ("int64", "float64") else None), COLUMN)
+        if receiver.kind == FRAME and (scalar_q or listed_q):
+            return (df.ColumnType.of(None), COLUMN) if scalar_q else (df.FrameType.unknown(), FRAME)
+        return py.ObjectType(), OBJECT
+    if receiver.kind == FRAME and method == "set_index":
+        schema = _frame_schema(receiver)
+        if schema is not None and len(args) == 1 and not kwnames and isinstance(args[0].const, str) and args[0].const in dict(schema):
+            return df.FrameType.of([(c, d) for c, d in schema if c != args[0].const]), FRAME
+        return df.FrameType.unknown(), FRAME
+    if receiver.kind == FRAME and method in ("merge", "join", "pivot_table", "melt", "explode", "nlargest", "nsmallest"):
+        return df.FrameType.unknown(), FRAME
+    if receiver.kind == COLUMN and method in ("nlargest", "nsmallest"):
+        return df.ColumnType.of(_column_dtype(receiver)), COLUMN
     if receiver.kind == FRAME and method in _SCALAR_METHODS:
         return df.ColumnType.of(None), COLUMN  # one result per column
     if receiver.kind == FRAME and method in ("mode", "quantile", "isin", "describe", "corr"):
         return df.FrameType.unknown(), FRAME
     if receiver.kind == COLUMN and method in _SCALAR_METHODS:
         return py.ObjectType(), SCALAR
-    if receiver.kind == COLUMN and method in ("mode", "value_counts", "isin", "map", "apply", "quantile"):
+    if receiver.kind == COLUMN and method in ("mode", "value_counts", "isin", "map", "apply"):
         return df.ColumnType.of(None), COLUMN
     if method in ("to_numpy", "unique"):
         return py.ObjectType(), ARRAY
+    if method in ("tolist", "to_list"):
+        return py.ObjectType(), CONTAINER  # a new list
     return py.ObjectType(), OBJECT
 
 
@@ -2038,6 +2260,8 @@ def _call_result_kind(qualname: str, args: list[Val]) -> str:
         return STRING
     if qualname in ("builtins.list", "builtins.tuple", "builtins.dict", "builtins.sorted"):
         return CONTAINER
+    if qualname == "numpy.where":
+        return ARRAY if len(args) == 3 else OBJECT  # a new ndarray (one argument: a tuple of them)
     if qualname.startswith("numpy.") and qualname in lib.NUMPY_ELEMENTWISE:
         return SCALAR if all(a.kind == SCALAR for a in args) else ARRAY if ARRAY in {a.kind for a in args} else OBJECT
     if qualname in ("numpy.mean", "numpy.median", "numpy.std", "numpy.var", "numpy.sum", "numpy.min", "numpy.max", "numpy.average", "numpy.percentile", "numpy.quantile"):

@@ -153,6 +153,36 @@ def is_read_only(stmts: list[ast.stmt]) -> bool:
     return True
 
 
+def store_roots(stmts: list[ast.stmt]) -> set[str] | None:
+    """The names whose objects ``stmts`` may mutate, when all they do is compute
+    read-only expressions and store them into items or attributes of named
+    objects (``results[name] = score``, ``df.loc[m, c] = 0``); None otherwise."""
+    roots: set[str] = set()
+    for stmt in stmts:
+        if isinstance(stmt, ast.Assign):
+            targets = stmt.targets
+        elif isinstance(stmt, ast.AugAssign):
+            targets = [stmt.target]
+        else:
+            return None
+        evaluated: list[ast.expr] = [stmt.value]
+        for target in targets:
+            if not isinstance(target, (ast.Subscript, ast.Attribute)):
+                return None
+            evaluated.append(target.value)
+            if isinstance(target, ast.Subscript):
+                evaluated.append(target.slice)
+            base = target.value
+            while isinstance(base, (ast.Subscript, ast.Attribute)):
+                base = base.value
+            if not isinstance(base, ast.Name):
+                return None
+            roots.add(base.id)
+        if not is_read_only([ast.Expr(value=e) for e in evaluated]):
+            return None
+    return roots
+
+
 # pandas methods that change their receiver in place (`inplace=True`) without
 # keeping references to their arguments.
 _IN_PLACE_MUTATORS = frozenset(

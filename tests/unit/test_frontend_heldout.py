@@ -150,3 +150,123 @@ def test_in_place_mutation_is_seen_through_every_reference(tmp_path: Path, name:
     _same(plain, ours)
     # The fits and assignments themselves are native (but refitting a step of a fitted pipeline).
     assert stats["statements_opaque"] == (1 if name == "pipeline_fits_its_steps_in_place" else 0), stats
+
+
+NATIVE = {
+    "dict_of_models_in_a_loop": """
+        import numpy as np
+        import pandas as pd
+        from sklearn.linear_model import Lasso, Ridge
+        df = pd.read_csv("data.csv")
+        X, y = df[["a"]], df["a"] * 3.0
+        models = {"ridge": Ridge(alpha=1.0), "lasso": Lasso(alpha=0.1), "ridge": Ridge(alpha=2.0)}
+        results = {}
+        for name, model in models.items():
+            model.fit(X, y)
+            pred = model.predict(X)
+            results[name] = np.sqrt(np.mean((pred - y.values) ** 2))
+            print(name, round(results[name], 6))
+        print(sorted(results), models["ridge"].coef_.round(6))
+        for key in models:
+            print(key)
+        for value in models.values():
+            print(value.get_params()["alpha"])
+    """,
+    "loop_over_a_list_of_frames": """
+        import pandas as pd
+        train = pd.read_csv("data.csv")
+        test = train.tail(2)
+        for frame in [train, test]:
+            frame["a2"] = frame["a"] * 2
+            frame["b"] = frame["b"].fillna(frame["a2"])
+        print(train.columns.tolist(), test["b"].tolist(), train["b"].sum())
+    """,
+    "constants_folded_and_extended": """
+        import pandas as pd
+        TARGET = "b"
+        df = pd.read_csv("data.csv")
+        features = [c for c in df.columns if c not in ("s", TARGET)]
+        features += ["b"]
+        params = dict(alpha=0.5, fit_intercept=True)
+        lags = [c for c in ["lag_1", "ma_4", "x"] if c.startswith("lag_") or c.startswith("ma_")]
+        print(features, params, lags, "a_b".split("_"))
+    """,
+    "keyword_arguments_from_a_constant_dict": """
+        import pandas as pd
+        from sklearn.linear_model import Ridge
+        df = pd.read_csv("data.csv")
+        params = {"alpha": 0.5, "fit_intercept": False}
+        model = Ridge(**params).fit(df[["a"]], df["a"] * 2.0)
+        print(model.coef_.round(6), model.get_params()["alpha"])
+    """,
+    "quantile_where_and_clip": """
+        import numpy as np
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        q = df["a"].quantile(0.75)
+        lo, hi = df["a"].quantile([0.1, 0.9])
+        df["flag"] = np.where(df["a"] > q, 1, 0)
+        df["c"] = df["a"].clip(lower=lo, upper=hi)
+        df = df.set_index("d")
+        print(q, lo, hi, df["flag"].tolist(), df["c"].tolist(), df.index[0])
+    """,
+    "silent_lightgbm_callbacks": """
+        import warnings
+        import lightgbm as lgb
+        import pandas as pd
+        warnings.filterwarnings("ignore")  # lightgbm 4.7 deprecates eval_set (agents still pass it)
+        df = pd.read_csv("data.csv")
+        X = pd.concat([df[["a"]]] * 10, ignore_index=True)
+        y = X["a"] * 2.0
+        X_val, y_val = X.head(8), y.head(8) + 0.5
+        model = lgb.LGBMRegressor(n_estimators=20, min_child_samples=2, verbose=-1, random_state=0)
+        model.fit(X, y, eval_set=[(X_val, y_val)], callbacks=[lgb.early_stopping(5, verbose=False), lgb.log_evaluation(0)])
+        print(model.best_iteration_, model.predict(X).round(6).tolist()[:3])
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(NATIVE))
+def test_agent_idioms_are_native_and_match_python(tmp_path: Path, name: str) -> None:
+    plain, ours, stats = _run(tmp_path, NATIVE[name])
+    assert plain.returncode == 0, plain.stderr
+    _same(plain, ours)
+    # Only `warnings.filterwarnings(...)`, an effect on the interpreter, stays Python.
+    assert stats["statements_opaque"] == NATIVE[name].count("warnings.filterwarnings"), stats
+
+
+STAY_OPAQUE = {
+    # Python's items() sees a value stored during the iteration.
+    "loop_body_changes_the_dict": """
+        d = {"a": 1, "b": 2}
+        for k, v in d.items():
+            d["b"] = 10
+            print(k, v)
+        print(d)
+    """,
+    # A LightGBM callback that logs prints from inside fit: it runs where Python runs it.
+    "early_stopping_that_logs": """
+        import lightgbm as lgb
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        X = pd.concat([df[["a"]]] * 10, ignore_index=True)
+        model = lgb.LGBMRegressor(n_estimators=20, min_child_samples=2, verbose=-1, random_state=0)
+        model.fit(X, X["a"], eval_set=[(X, X["a"])], callbacks=[lgb.early_stopping(5)])
+        print(model.best_iteration_)
+    """,
+    # `+=` extends the list object: an alias sees it.
+    "extending_an_aliased_list": """
+        cols = ["a"]
+        alias = cols
+        cols += ["b"]
+        print(alias, cols)
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(STAY_OPAQUE))
+def test_what_python_would_see_differently_stays_opaque(tmp_path: Path, name: str) -> None:
+    plain, ours, stats = _run(tmp_path, STAY_OPAQUE[name])
+    assert plain.returncode == 0, plain.stderr
+    _same(plain, ours)
+    assert stats["statements_opaque"] >= 1, stats
