@@ -9,7 +9,10 @@ narrowed only when every use of its frame, followed through
   columns in the profiled schema;
 * ``df.assign_column`` of the frame (its new frame is followed in turn; the
   assigned column is not read, unless it already exists, which keeps its
-  position);
+  position) and ``df.drop`` (followed too; the dropped columns are read, as
+  dropping needs them there);
+* ``len(frame)``, which needs only the rows, and ``frame.shape``, rebuilt as
+  ``(len(frame), n)`` with the column count ``n`` of the frame the script has;
 * ``python.bind``: naming a value reads nothing (opaque code receives its
   inputs as operands, which are uses of their own).
 
@@ -41,13 +44,13 @@ from pathlib import Path
 from typing import Any
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ArrayAttr, IntAttr, ModuleOp
+from xdsl.dialects.builtin import ArrayAttr, IntAttr, ModuleOp, StringAttr
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 
 from stratum.ir import dataframe as df
 from stratum.ir import python as py
-from stratum.ir.constants import decode
+from stratum.ir.constants import decode, encode
 
 USECOLS = "stratum.usecols"
 FULL_SCHEMA = "stratum.full_schema"
@@ -85,11 +88,12 @@ def _schema(value: SSAValue) -> list[tuple[str, str]] | None:
     return value.type.schema if isinstance(value.type, df.FrameType) else None
 
 
-def _demand(value: SSAValue, follow: list[df.AssignColumnOp]) -> set[str] | None:
+def _demand(value: SSAValue, follow: list[Operation], shapes: list[tuple[py.GetAttrOp, int]]) -> set[str] | None:
     """Columns of frame ``value`` that its uses read, or None if a use may read any.
 
-    Appends to ``follow``, in post-order, the ``df.assign_column`` ops whose
-    results are narrowed too.
+    Appends to ``follow``, in post-order, the ``df.assign_column`` and
+    ``df.drop`` ops whose results are narrowed too, and to ``shapes`` the
+    ``.shape`` reads to rebuild with the frame's column count.
     """
     schema = _schema(value)
     if schema is None:
@@ -100,25 +104,45 @@ def _demand(value: SSAValue, follow: list[df.AssignColumnOp]) -> set[str] | None
         user = use.operation
         if isinstance(user, py.BindOp):
             continue
+        if isinstance(user, py.CallOp) and user.callee.data == "builtins.len" and list(user.operands) == [value] and not user.kwnames.data:
+            continue  # rows only: a narrowed frame has them all
+        if isinstance(user, py.GetAttrOp) and user.attr.data == "shape":
+            shapes.append((user, len(schema)))
+            continue
         if isinstance(user, df.ColumnOp) and user.column.data in names:
             demand.add(user.column.data)
         elif isinstance(user, df.SelectOp) and all(c.data in names for c in user.columns.data):
             demand |= {c.data for c in user.columns.data}
         elif isinstance(user, df.AssignColumnOp) and use.index == 0 and user.value is not value:
             column = user.column.data
-            result_schema = _schema(user.result)
             expected = [c for c, _ in schema] + ([] if column in names else [column])
-            if result_schema is None or [c for c, _ in result_schema] != expected:
-                return None
-            below = _demand(user.result, follow)
+            below = _follow(user, expected, follow, shapes)
             if below is None:
                 return None
             # An overwritten column is still read, so it keeps its position in the new frame.
             demand |= (below - {column}) | ({column} if column in names else set())
-            follow.append(user)
+        elif isinstance(user, df.DropOp):
+            dropped = [c.data for c in user.columns.data]
+            if not set(dropped) <= names:
+                return None  # a KeyError: left to the full read
+            below = _follow(user, [c for c, _ in schema if c not in dropped], follow, shapes)
+            if below is None:
+                return None
+            demand |= below | set(dropped)  # dropping a column needs it there
         else:
             return None
     return demand
+
+
+def _follow(user: Operation, expected: list[str], follow: list[Operation], shapes: list[tuple[py.GetAttrOp, int]]) -> set[str] | None:
+    """The demand on the frame ``user`` makes, if its result has the columns ``expected``."""
+    result_schema = _schema(user.results[0])
+    if result_schema is None or [c for c, _ in result_schema] != expected:
+        return None
+    below = _demand(user.results[0], follow, shapes)
+    if below is not None:
+        follow.append(user)
+    return below
 
 
 def _verified(op: df.ReadCsvOp, options: dict[str, Any], positions: list[int], kept: list[str], all_names: list[str]) -> bool:
@@ -176,8 +200,9 @@ def project(op: df.ReadCsvOp) -> bool:
     names = [c for c, _ in schema]
     if len(set(names)) != len(names) or any(d in ("object", "?") or _MADE_UP.match(c) for c, d in schema):
         return False
-    follow: list[df.AssignColumnOp] = []
-    demand = _demand(op.result, follow)
+    follow: list[Operation] = []
+    shapes: list[tuple[py.GetAttrOp, int]] = []
+    demand = _demand(op.result, follow, shapes)
     if not demand or len(demand) == len(names):
         return False  # everything (or nothing: an empty frame loses its rows) is read
     positions = [i for i, c in enumerate(names) if c in demand]
@@ -188,13 +213,34 @@ def project(op: df.ReadCsvOp) -> bool:
     new_read = _recreate(op, _narrowed(op.result, demand))
     new_read.attributes[USECOLS] = ArrayAttr(IntAttr(i) for i in positions)
     new_read.attributes[FULL_SCHEMA] = full
-    # Each frame of the chain holds what its frame operand kept, plus its assigned column.
-    for assign in reversed(follow):  # frames before the frames made from them
-        frame_type = assign.frame.type
+    # Each frame of the chain holds what its frame operand kept, plus an assigned column, minus dropped ones.
+    for user in reversed(follow):  # frames before the frames made from them
+        frame_type = user.operands[0].type
         assert isinstance(frame_type, df.FrameType)
-        held = {c for c, _ in frame_type.schema or []} | {assign.column.data}
-        _recreate(assign, _narrowed(assign.result, held))
+        held = {c for c, _ in frame_type.schema or []}
+        if isinstance(user, df.AssignColumnOp):
+            held.add(user.column.data)
+        else:
+            held -= {c.data for c in user.columns.data}  # type: ignore[attr-defined]
+        _recreate(user, _narrowed(user.results[0], held))
+    for getattr_op, columns in shapes:
+        _rebuild_shape(getattr_op, columns)
     return True
+
+
+def _rebuild_shape(op: py.GetAttrOp, columns: int) -> None:
+    """``frame.shape`` of a narrowed frame: its rows, and the column count of the frame the script has."""
+    rows = py.CallOp(operands=[[op.obj]], properties={"callee": StringAttr("builtins.len"), "kwnames": ArrayAttr([])}, result_types=[py.ObjectType()])
+    count = py.ConstantOp(properties={"value": encode(columns)}, result_types=[py.ObjectType()])
+    shape = py.BuildOp(operands=[[rows.result, count.result]], properties={"kind": StringAttr("tuple")}, result_types=[py.ObjectType()])
+    block = op.parent_block()
+    assert block is not None
+    for new in (rows, count, shape):
+        new.location = op.location
+        block.insert_op_before(new, op)
+    op.result.replace_all_uses_with(shape.result)
+    op.detach()
+    op.erase()
 
 
 @dataclass(frozen=True)

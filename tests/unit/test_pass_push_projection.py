@@ -3,7 +3,8 @@
 The property draws random CSV files (ints, floats with NaN, strings with
 missing values, bools, header-only files, duplicate and empty header names)
 and random batches of scripts that read columns, select lists of them,
-assign new and existing columns, or use the whole frame, and checks that
+assign new and existing columns, drop columns, ask for ``shape`` and ``len``,
+or use the whole frame, and checks that
 every script prints the same, warns the same and fails the same under plain
 Python, under Stratum without passes, with push-projection alone and with the
 default pipeline.
@@ -61,7 +62,9 @@ _statement = st.one_of(
     st.lists(_column, min_size=1, max_size=3).map(lambda cs: f"print(df[{cs!r}].to_string())"),
     st.tuples(st.sampled_from(["n", "a", "b"]), _column).map(lambda t: f"df[{t[0]!r}] = df[{t[1]!r}]"),
     st.sampled_from(["n", "a"]).map(lambda c: f"print(df[{c!r}].astype(str).tolist())"),
-    st.sampled_from(["print(df.shape)", "print(len(df.columns))"]),  # the whole frame
+    st.sampled_from(["print(df.shape, len(df))", "g = df.drop(columns=['b'])\nprint(g.shape, g['a'].tolist())"]),  # rows and column counts
+    st.lists(_column, min_size=1, max_size=2).map(lambda cs: f"print(df.drop(columns={cs!r})[['a']].to_string())"),
+    st.just("print(len(df.columns))"),  # the whole frame
 )
 
 
@@ -150,7 +153,7 @@ def test_merged_read_keeps_the_union_in_file_order() -> None:
 @pytest.mark.parametrize(
     ("data", "scripts"),
     [
-        ("a,b,c\n1,2,3\n", ['print(df.shape)\nprint(df["a"].sum())\n']),  # the whole frame is used
+        ("a,b,c\n1,2,3\n", ['print(df.head(1).to_string())\nprint(df["a"].sum())\n']),  # the whole frame is used
         ("a,b\n1,2,3\n4,5,6\n", ['print(df["a"].tolist())\n']),  # rows one field longer: an implicit index
         ("a,a,c\n1,2,3\n", ['print(df["a"].tolist())\n']),  # a duplicate name pandas mangles
         ("a,b\n1,x\n", ['print(df["a"].tolist())\nprint(df[["b"]].shape)\n']),  # every column is read
@@ -165,6 +168,19 @@ def test_refused_reads_stay_whole(data: str, scripts: list[str]) -> None:
         outcome, plan = _stratum(paths, "cse,push-projection")
         assert outcome == expected
         assert USECOLS not in plan
+
+
+def test_shape_len_and_drop_keep_the_read_narrow() -> None:
+    with _in_tmp() as tmp:
+        pd.DataFrame({"a": [1, 2, 3], "b": [0.5, np.nan, 2.0], "c": ["x", "y", "z"], "d": [3, 4, 5]}).to_csv("data.csv", index=False)
+        script = HEADER + 'print(df.shape, len(df))\nX = df.drop(columns=["d"])\nprint(X.shape, X["a"].sum())\n'
+        paths = _write_scripts(tmp, [script])
+        expected = _plain(paths)
+        outcome, plan = _stratum(paths, DEFAULT_PIPELINE)
+        assert outcome == expected and expected[0] == "(3, 4) 3\n(3, 3) 6\n"
+        # a is read, d is dropped (so it must be there): b and c are not read.
+        assert f"{USECOLS} = [#builtin.int<0>, #builtin.int<3>]" in plan
+        assert '"python.getattr"' not in plan  # shape: the rows of the narrowed frame, the script's column count
 
 
 def test_a_file_changed_after_compiling_is_read_whole() -> None:

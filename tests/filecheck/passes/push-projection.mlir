@@ -19,6 +19,17 @@ builtin.module {
   "python.script_end"(%a2) : (!python.token) -> ()
   "python.script_end"(%b1) : (!python.token) -> ()
 
+  // shape and len need rows only; a dropped column must be there to be dropped.
+  %h = "df.read_csv"() <{path = "@CSV@", kwnames = [], fingerprint = "@FP@"}> : () -> !df.frame<"a": "int64", "b": "float64", "c": "str", "d": "int64">
+  %hs = "python.getattr"(%h) <{attr = "shape"}> : (!df.frame<"a": "int64", "b": "float64", "c": "str", "d": "int64">) -> !python.object
+  %hl = "python.call"(%h) <{callee = "builtins.len", kwnames = []}> : (!df.frame<"a": "int64", "b": "float64", "c": "str", "d": "int64">) -> !python.object
+  %hd = "df.drop"(%h) <{columns = ["c"]}> : (!df.frame<"a": "int64", "b": "float64", "c": "str", "d": "int64">) -> !df.frame<"a": "int64", "b": "float64", "d": "int64">
+  %hb = "df.column"(%hd) <{column = "b"}> : (!df.frame<"a": "int64", "b": "float64", "d": "int64">) -> !df.column<"float64">
+  %hds = "python.getattr"(%hd) <{attr = "shape"}> : (!df.frame<"a": "int64", "b": "float64", "d": "int64">) -> !python.object
+  %d0 = "python.script_begin"() <{script = "d.py", index = #builtin.int<3>}> : () -> !python.token
+  %d1 = "python.print"(%d0, %hs, %hl, %hb, %hds) <{kwnames = []}> : (!python.token, !python.object, !python.object, !df.column<"float64">, !python.object) -> !python.token
+  "python.script_end"(%d1) : (!python.token) -> ()
+
   // The whole frame is printed: every column is read.
   %w = "df.read_csv"() <{path = "@CSV@", kwnames = [], fingerprint = "@FP@"}> : () -> !df.frame<"a": "int64", "b": "float64", "c": "str", "d": "int64">
   %wc = "df.column"(%w) <{column = "a"}> : (!df.frame<"a": "int64", "b": "float64", "c": "str", "d": "int64">) -> !df.column<"int64">
@@ -54,6 +65,15 @@ builtin.module {
 // CHECK:      %[[A:.*]] = "df.column"(%[[F]]) <{column = "a"}> : (!df.frame<"a": "int64", "d": "int64">)
 // CHECK:      %[[G:.*]] = "df.assign_column"(%[[F]], %[[A]]) <{column = "n"}> : (!df.frame<"a": "int64", "d": "int64">, !df.column<"int64">) -> !df.frame<"a": "int64", "d": "int64", "n": "int64">
 // CHECK:      "df.column"(%[[G]]) <{column = "n"}> : (!df.frame<"a": "int64", "d": "int64", "n": "int64">)
+// CHECK:      %[[H:.*]] = "df.read_csv"() {{.*}} {stratum.usecols = [#builtin.int<1>, #builtin.int<2>], {{.*}}} : () -> !df.frame<"b": "float64", "c": "str">
+// CHECK-NEXT: %[[ROWS:.*]] = "python.call"(%[[H]]) <{callee = "builtins.len", kwnames = []}>
+// CHECK-NEXT: %[[COLS:.*]] = "python.constant"() <{value = 4 : i64}>
+// CHECK-NEXT: %hs = "python.build"(%[[ROWS]], %[[COLS]]) <{kind = "tuple"}>
+// CHECK-NEXT: %hl = "python.call"(%[[H]]) <{callee = "builtins.len", kwnames = []}>
+// CHECK-NEXT: %[[HD:.*]] = "df.drop"(%[[H]]) <{columns = ["c"]}> : (!df.frame<"b": "float64", "c": "str">) -> !df.frame<"b": "float64">
+// CHECK-NEXT: "df.column"(%[[HD]]) <{column = "b"}>
+// CHECK-NEXT: %{{.*}} = "python.call"(%[[HD]]) <{callee = "builtins.len", kwnames = []}>
+// CHECK-NEXT: %{{.*}} = "python.constant"() <{value = 3 : i64}>
 // CHECK-NOT:  stratum.usecols
 // CHECK:      "df.read_csv"() <{path = "{{.*}}", kwnames = [], fingerprint = "{{[0-9a-f]+}}"}> : () -> !df.frame<"a": "int64", "b": "float64", "c": "str", "d": "int64">
 // CHECK-NOT:  stratum.usecols
