@@ -14,9 +14,10 @@ unknown (a caller's argument, an unprofiled file) costs are estimated at
 ``NOMINAL_ROWS``: large inputs are where a kernel matters, and the adapters
 still decline small inputs at run time.
 
-The constants are coarse calibrations from ``docs/benchmarks.md`` (Numba
-fused kernels ~4x pandas from 1e5 rows, the Rust kernels 1.3-3x, pandas'
-read_csv ~25 ns per cell); they only have to rank backends, never to be
+The constants are coarse calibrations (``docs/benchmarks.md`` and
+``benchmarks/sharing/bench_cost_model.py``: pandas ~40 us and ~10 ns per row
+per elementwise op, Numba fused kernels ~4x from 1e5 rows, the Rust kernels
+~2x, read_csv ~25 ns per cell); they only have to rank backends, never to be
 exact. ``plan.task`` records the choice, its cost, the rows estimate when
 known, and the scripts of the batch that use the op.
 """
@@ -60,11 +61,11 @@ _WORK: dict[type[Operation], Work] = {
     df.SelectOp: Work(30.0, 0.5),
     df.DropOp: Work(30.0, 0.5),
     df.AssignColumnOp: Work(30.0, 0.5),
-    df.ElementwiseOp: Work(20.0, 3.0),
-    df.FusedOp: Work(20.0, 3.0),  # per op of the body
+    df.ElementwiseOp: Work(40.0, 10.0),
+    df.FusedOp: Work(40.0, 10.0),  # per op of the body: pandas runs them one by one
     df.MethodOp: Work(30.0, 10.0),
     df.FactorizeOp: Work(50.0, 30.0),
-    df.CategoryCodesOp: Work(50.0, 40.0),
+    df.CategoryCodesOp: Work(100.0, 20.0),
     ml.FitOp: Work(10_000.0, 5_000.0),
     ml.FitTransformOp: Work(1_000.0, 500.0),
     ml.PredictOp: Work(1_000.0, 500.0),
@@ -99,14 +100,18 @@ def _fused_ops(op: df.FusedOp) -> int:
     return sum(isinstance(inner, df.ElementwiseOp) for inner in op.body.block.ops) or 1
 
 
-def reference_cost(op: Operation, rows: int) -> float:
+def _fixed_us(op: Operation) -> float:
     work = _WORK.get(type(op), _FREE)
-    per_row = work.ns_per_row
+    return work.fixed_us * (_fused_ops(op) if isinstance(op, df.FusedOp) else 1)
+
+
+def reference_cost(op: Operation, rows: int) -> float:
+    per_row = _WORK.get(type(op), _FREE).ns_per_row
     if isinstance(op, df.ReadCsvOp):
         per_row *= _width(op.result)
     elif isinstance(op, df.FusedOp):
         per_row *= _fused_ops(op)
-    return work.fixed_us + rows * per_row / 1_000.0
+    return _fixed_us(op) + rows * per_row / 1_000.0
 
 
 def backend_cost(name: str, op: Operation, rows: int) -> float:
@@ -114,8 +119,7 @@ def backend_cost(name: str, op: Operation, rows: int) -> float:
     reference = reference_cost(op, rows)
     if name == "reference":
         return reference
-    work = _WORK.get(type(op), _FREE)
-    variable = reference - work.fixed_us
+    variable = reference - _fixed_us(op)
     if name == "numba" and rows < _env_rows("STRATUM_KERNEL_MIN_ROWS", 20_000):
         return math.inf  # compiling a kernel does not pay: the adapter declines
     if name == "cupy":
