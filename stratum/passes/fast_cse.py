@@ -88,22 +88,21 @@ def _info_from_effects(op: Operation, terminator: bool, symbol: bool) -> _ClassI
     return _ClassInfo(terminator, kind, would_be_trivially_dead(op))
 
 
+_MISSING = object()
+_CLASS_INFOS: dict[type[Operation], _ClassInfo | None] = {}  # traits are per class: valid for the process
+
+
 class _Classes:
     """Effects per op class when they are static, else per op."""
 
-    def __init__(self) -> None:
-        self._infos: dict[type[Operation], _ClassInfo | None] = {}
-
     def of(self, op: Operation) -> _ClassInfo:
-        cls = type(op)
-        try:
-            info = self._infos[cls]
-        except KeyError:
-            info = _info_from_effects(op, op.has_trait(IsTerminator), op.has_trait(SymbolOpInterface)) if _static_effects(cls) else None
-            self._infos[cls] = info
+        info = _CLASS_INFOS.get(type(op), _MISSING)
+        if info is _MISSING:
+            info = _info_from_effects(op, op.has_trait(IsTerminator), op.has_trait(SymbolOpInterface)) if _static_effects(type(op)) else None
+            _CLASS_INFOS[type(op)] = info
         if info is None:
             return _info_from_effects(op, op.has_trait(IsTerminator), op.has_trait(SymbolOpInterface))
-        return info
+        return info  # type: ignore[return-value]
 
 
 def _flat_block(module: ModuleOp) -> Block | None:
@@ -138,78 +137,106 @@ class _Canon:
             return ()
         if len(attrs) == 1:
             ((name, value),) = attrs.items()
-            return ((name, self(value)),)
-        return frozenset((name, self(value)) for name, value in attrs.items())
+            return (name, self(value))
+        return frozenset((name, self(value)) for name, value in attrs.items())  # dict equality ignores order
+
+    def key(self, op: Operation) -> tuple[Any, ...]:
+        # What xDSL's OperationInfo compares (regions aside: no op here has any).
+        results = op.results
+        if len(results) == 1:
+            types: Any = self(results[0].type)
+        else:
+            types = tuple(self(r.type) for r in results)
+        return (
+            op.name,
+            op._operands,  # pyright: ignore[reportPrivateUsage]  # values compared by identity, in order
+            types,
+            self.mapping(op.properties),
+            self.mapping(op.attributes) if op.attributes else (),
+        )
 
 
-def _key(op: Operation, canon: _Canon) -> tuple[Any, ...]:
-    # What xDSL's OperationInfo compares (regions aside: no op here has any).
-    return (
-        op.name,
-        op._operands,  # pyright: ignore[reportPrivateUsage]  # a tuple of values, compared by identity, in order
-        tuple(canon(r.type) for r in op.results),
-        canon.mapping(op.properties),
-        canon.mapping(op.attributes),
-    )
+def _unused(op: Operation) -> bool:
+    for r in op.results:
+        if r.first_use is not None:
+            return False
+    return True
 
 
 def fast_cse(block: Block, classes: _Classes) -> None:
     canon = _Canon()
+    key_of = canon.key
+    info_of = classes.of
     known: dict[tuple[Any, ...], tuple[Operation, int]] = {}
     visited: set[Operation] = set()
     to_erase: list[Operation] = []
     last_write = -1  # position of the last op with a write or unknown effect
-    for position, op in enumerate(block.ops):
+    position = -1
+    op = block.first_op
+    while op is not None:
+        position += 1
         visited.add(op)
-        info = classes.of(op)
-        if info.kind == _OTHER:
+        info = info_of(op)
+        kind = info.kind
+        if kind == _OTHER:
             last_write = position
-        if info.terminator:
-            continue
-        if info.removable and all(r.first_use is None for r in op.results):
+        elif info.terminator:
+            pass
+        elif info.removable and _unused(op):
             to_erase.append(op)
-            continue
-        if info.kind == _OTHER:
-            continue
-        key = _key(op, canon)
-        found = known.get(key)
-        if found is not None and (info.kind == _PURE or found[1] > last_write):
-            if _replace(op, found[0], known, visited, canon):
-                to_erase.append(op)
-            continue
-        known[key] = (op, position)
+        else:
+            key = key_of(op)
+            found = known.get(key)
+            if found is not None and (kind == _PURE or found[1] > last_write):
+                if _replace(op, found[0], known, visited, key_of):
+                    to_erase.append(op)
+            else:
+                known[key] = (op, position)
+        op = op.next_op
     rewriter = Rewriter()
     for op in to_erase:
         if op.parent is not None:
             rewriter.erase_op(op)
 
 
-def _replace(op: Operation, existing: Operation, known: dict[tuple[Any, ...], Any], visited: set[Operation], canon: _Canon) -> bool:
+def _replace(op: Operation, existing: Operation, known: dict[tuple[Any, ...], Any], visited: set[Operation], key_of: Any) -> bool:
     """xDSL's _replace_and_delete: True if ``op`` has no uses left."""
     for old, new in zip(op.results, existing.results, strict=True):
         # xDSL redirects a result only if none of its users equals a known op.
         # A user can only equal a known op if a known op uses ``old`` too, so
         # users not visited yet need no check.
-        if all(use.operation not in visited or _key(use.operation, canon) not in known for use in old.uses):
+        if all(use.operation not in visited or key_of(use.operation) not in known for use in old.uses):
             old.replace_all_uses_with(new)
-    return all(r.first_use is None for r in op.results)
+    return _unused(op)
 
 
 def fast_dce(block: Block, classes: _Classes) -> None:
     ops = list(block.ops)
+    ops.reverse()
+    info_of = classes.of
     live: set[Operation] = set()
     changed = True
-    while changed:  # one walk in program order; more only for uses before definitions
+    while changed:  # one walk against program order; more only for uses before definitions
         changed = False
-        for op in reversed(ops):
+        for op in ops:
             if op in live:
                 continue
-            if not classes.of(op).removable or any(use.operation in live for r in op.results for use in r.uses):
+            if not info_of(op).removable or _used_by(op, live):
                 live.add(op)
                 changed = True
-    for op in reversed(ops):
+    for op in ops:
         if op not in live:
             block.erase_op(op, safe_erase=False)
+
+
+def _used_by(op: Operation, live: set[Operation]) -> bool:
+    for r in op.results:
+        use = r.first_use
+        while use is not None:
+            if use._operation in live:  # pyright: ignore[reportPrivateUsage]
+                return True
+            use = use._next_use  # pyright: ignore[reportPrivateUsage]
+    return False
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ def test_passes_preserve_results(tmp_path_factory: pytest.TempPathFactory, state
     expected = _outcome(program, frame)
     with np.errstate(all="ignore"):
         # No passes, each pass alone, and the default pipeline.
-        for passes in ("", "simplify-elementwise", "fuse-elementwise", "cse", "push-projection", DEFAULT_PIPELINE):
+        for passes in ("", "simplify-elementwise", "fuse-elementwise", "cse", "push-projection", "fast-cse", DEFAULT_PIPELINE):
             compiled = stratum.compile(program, passes=passes)
             assert compiled.not_compiled is None
             _assert_same(expected, _outcome(compiled, frame))
