@@ -8,6 +8,10 @@ its exception, which surfaces at the statement that needed the value.
 Reads of data files are memoized by the file's stat at the time the script
 reaches them, so a file changed between scripts is read again.
 
+Memory planning: before running, ``last_uses`` finds for each value the last
+effect that can need it; after that effect the value leaves every script's
+slots and the memo, so intermediates do not pile up over a long batch.
+
 With a ``ValueCache`` (``cache.py``) pure values also persist across runs and
 processes: every value that does not depend on opaque code or on a caller's
 arguments gets a content key, is looked up before it is computed, and is
@@ -153,7 +157,7 @@ class Executor:
             "computed": collections.Counter(),  # op name -> how many computed here
             "backends": collections.Counter(),
             "values_freed": 0,
-            "peak_live_values": 0,  # most values held at once (per-script slots, shared ones counted once)
+            "peak_live_values": 0,  # most value slots held at once, over all scripts (after each effect)
         }
 
     # -- driving ------------------------------------------------------------
@@ -183,6 +187,8 @@ class Executor:
             for result in top.results:
                 if isinstance(result.type, py.TokenType):
                     self._runs[result] = run
+            live = sum(len(r.values) for r in runs)
+            self.stats["peak_live_values"] = max(self.stats["peak_live_values"], live)
             dead = dead_after.get(position)
             if dead:
                 self._free(dead, runs)
@@ -190,8 +196,6 @@ class Executor:
 
     def _free(self, dead: list[SSAValue], runs: list[ScriptRun]) -> None:
         """Drops values no op that can still run needs: from every script's slots and from the memo."""
-        live = sum(len(r.values) for r in runs)
-        self.stats["peak_live_values"] = max(self.stats["peak_live_values"], live)
         for value in dead:
             for r in runs:
                 if r.values.pop(value, None) is not None:

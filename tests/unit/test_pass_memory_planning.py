@@ -109,6 +109,7 @@ def test_intermediates_are_dropped_after_their_last_use() -> None:
         assert freed_alive == 0
         assert stats["values_freed"] > 0 and kept_stats["values_freed"] == 0
         assert stats["ops_executed"] == kept_stats["ops_executed"]
+        assert stats["peak_live_values"] < kept_stats["peak_live_values"]
 
 
 def test_shared_values_live_until_the_last_script_that_uses_them() -> None:
