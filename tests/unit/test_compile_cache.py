@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import pickle
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,47 @@ def test_cache_directory_others_can_write_is_not_used(workdir: Path) -> None:
     os.chmod(cache, 0o777)
     compile_optimized([Script.load("s.py")])
     assert not (cache / "compiled").exists()
+
+
+def _use_lists(module: object) -> list[list[tuple[int, int]]]:
+    ops = list(module.walk())  # type: ignore[attr-defined]
+    number = {op: i for i, op in enumerate(ops)}
+    values = [r for op in ops for r in op.results] + [a for op in ops for region in op.regions for block in region.blocks for a in block.args]
+    return [[(number[u.operation], u.index) for u in v.uses] for v in values]
+
+
+def test_flat_format_rebuilds_the_same_module(workdir: Path) -> None:
+    from stratum.driver import lower, print_ir
+
+    # Merged values (use lists reordered by cse), a fused region, opaque code.
+    source = (
+        "import numpy as np\nimport pandas as pd\ndf = pd.read_csv('data.csv')\n"
+        "x = np.log1p(df['a'] * 2 + df['b'])\ny = np.log1p(df['a'] * 2 + df['b'])\n"
+        "z = df['a'] - df['b'] * 3\nimport os\nprint(x.sum(), y.sum(), z.sum(), os.sep)\n"
+    )
+    (workdir / "t.py").write_text(source)
+    compiled = compile_optimized([Script.load("t.py")], use_cache=False)
+    module = compiled.module
+    assert any(op.regions for op in module.body.block.ops)  # the fused op is there
+    flat = compile_cache.flatten(module)
+    assert flat[3]  # some use lists are recorded in an order rebuilding does not give by itself
+    again = compile_cache.rebuild(pickle.loads(pickle.dumps(flat)))
+    again.verify()
+    assert print_ir(again) == print_ir(module)
+    assert _use_lists(again) == _use_lists(module)
+    lower(again)
+    lower(module)
+    assert print_ir(again) == print_ir(module)
+
+
+def test_module_too_deep_for_pickle_is_cached(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pickling the op graph recurses once per op: thousands of ops overflow the stack.
+    lines = ["import pandas as pd", "df = pd.read_csv('data.csv')"] + [f"v{i} = df['a'] + {i}" for i in range(700)]
+    (workdir / "big.py").write_text("\n".join(lines) + "\nprint(v699.sum())\n")
+    first = compile_optimized([Script.load("big.py")])
+    assert first.ops_total > sys.getrecursionlimit()
+    calls = []
+    monkeypatch.setattr("stratum.frontend.compile_scripts", lambda *a, **k: calls.append(a))
+    second = compile_optimized([Script.load("big.py")])
+    assert calls == []
+    assert second.ops_after_opt == first.ops_after_opt
