@@ -39,6 +39,8 @@ PURE_FUNCTIONS = frozenset(
         "pandas.DataFrame", "pandas.Series", "pandas.concat", "pandas.get_dummies",
         "pandas.merge", "pandas.to_datetime", "pandas.to_numeric", "pandas.isna",
         "pandas.isnull", "pandas.notna", "pandas.cut", "pandas.qcut",
+        "pandas.Timedelta", "pandas.Timestamp", "pandas.DateOffset", "pandas.to_timedelta",
+        "pandas.date_range",
         "numpy.array", "numpy.asarray", "numpy.zeros", "numpy.ones", "numpy.arange",
         "numpy.mean", "numpy.median", "numpy.std", "numpy.var", "numpy.sum", "numpy.min",
         "numpy.max", "numpy.round", "numpy.clip", "numpy.concatenate", "numpy.column_stack",

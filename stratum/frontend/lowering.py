@@ -71,6 +71,11 @@ _ARRAY_REDUCTIONS = frozenset({"sum", "mean", "std", "var", "min", "max", "prod"
 _ARRAY_METHODS = _ARRAY_REDUCTIONS | {"round", "astype", "copy", "clip", "cumsum", "cumprod", "flatten", "argsort", "tolist"}
 # Fitted attributes that are numpy arrays.
 _ARRAY_ATTRIBUTES = frozenset({"coef_", "feature_importances_", "mean_", "scale_", "var_", "components_", "explained_variance_ratio_", "explained_variance_", "center_", "lambdas_", "alphas_"})
+_PATH_FUNCTIONS = {
+    "os.path.join": os.path.join, "os.path.basename": os.path.basename, "os.path.dirname": os.path.dirname,
+    "os.path.splitext": os.path.splitext, "os.path.normpath": os.path.normpath,
+    "posixpath.join": os.path.join,
+}
 # LightGBM callbacks -> (the argument that makes them silent, its position, its default).
 _LGB_CALLBACKS = {
     "lightgbm.early_stopping": ("verbose", 2, True),
@@ -180,6 +185,8 @@ class ScriptLowering:
         self._must_run: list[SSAValue] = []  # values the current statement must compute (they warn)
         # Pipelines -> the estimators their fit mutates in place (step index, estimator).
         self._pipeline_steps: dict[SSAValue, list[tuple[int, Val]]] = {}
+        self._list_values: set[SSAValue] = set()  # updates of lists (still lists)
+        self._script_functions: set[SSAValue] = set()  # the script's own functions
         self._filename_attr = StringAttr(self.filename)
         begin = self._append(py.ScriptBeginOp(properties={"script": StringAttr(self.filename), "index": IntAttr(self.index)}, result_types=[py.TokenType()]), None)
         self.state = _State(env={}, token=begin.token, escaped=set(), contains={})
@@ -292,6 +299,7 @@ class ScriptLowering:
         # our purposes, so opaque code does not re-version it.
         function = Val(self.state.env[stmt.name].value, CALLABLE)
         self.state.env[stmt.name] = function
+        self._script_functions.add(function.value)
         facts = inlinable(stmt, _literal, _NO_CONST)
         if isinstance(facts, InlinableFunction):
             self._functions[function.value] = facts
@@ -469,6 +477,8 @@ class ScriptLowering:
                 op = py.UpdateOp(operands=[container.value, [key.value, val.value]], properties={"kind": StringAttr("setitem")}, result_types=[py.ObjectType()])
                 self._append(op, stmt)
                 self.state.contains[op.result] = (*self.state.contains.get(container.value, ()), val.value)
+                if self._updatable_list(name):
+                    self._list_values.add(op.result)
                 self._rebind_version(container, Val(op.result, CONTAINER), stmt)
             case ast.Subscript(value=ast.Name(id=name), slice=key_node):
                 frame = self._frame_named(name)
@@ -505,7 +515,18 @@ class ScriptLowering:
             return isinstance(val.const, (dict, list))
         if isinstance(owner, py.BuildOp):
             return owner.kind.data in ("dict", "list")
-        return isinstance(owner, py.UpdateOp) and owner.kind.data == "setitem"
+        return isinstance(owner, py.UpdateOp) and owner.kind.data == "setitem" or val.value in self._list_values
+
+    def _updatable_list(self, name: str) -> bool:
+        val = self.state.env.get(name)
+        if val is None or val.kind != CONTAINER:
+            return False
+        owner = val.value.owner
+        return (
+            val.is_const and isinstance(val.const, list)
+            or isinstance(owner, py.BuildOp) and owner.kind.data == "list"
+            or val.value in self._list_values
+        )
 
     def _fresh_array(self, name: str) -> bool:
         val = self.state.env.get(name)
@@ -559,6 +580,25 @@ class ScriptLowering:
                     result_types=[py.TokenType()],
                 )
                 self.state.token = self._append(op, stmt).next
+                return
+            if isinstance(func, ast.Attribute) and func.attr in ("append", "extend") and isinstance(func.value, ast.Name) and self._updatable_list(func.value.id) and len(node.args) == 1 and not node.keywords:
+                # `scores.append(score)`: the list as a value, copied and extended.
+                target = self.state.env[func.value.id]
+                item = self._as_val(self.expr(node.args[0]), node.args[0])
+                if func.attr == "append":
+                    added = self._append(py.BuildOp(operands=[[item.value]], properties={"kind": StringAttr("list")}, result_types=[py.ObjectType()]), node).result
+                    self._parts[added] = (item,)
+                    self.state.contains[added] = (item.value,)
+                    inner: tuple[SSAValue, ...] = (item.value,)
+                else:
+                    if item.kind not in _ARG_KINDS:
+                        raise Unsupported("extending a list with an object of unknown type")
+                    added, inner = item.value, self.state.contains.get(item.value, ())
+                op = py.UpdateOp(operands=[target.value, [added]], properties={"kind": StringAttr("iadd")}, result_types=[py.ObjectType()])
+                self._append(op, stmt)
+                self.state.contains[op.result] = (*self.state.contains.get(target.value, ()), *inner)
+                self._list_values.add(op.result)
+                self._rebind_version(target, Val(op.result, CONTAINER), stmt)
                 return
             if isinstance(func, ast.Attribute) and func.attr == "to_csv":
                 receiver = self._as_val(self.expr(func.value), func.value)
@@ -676,6 +716,15 @@ class ScriptLowering:
         # A value only mutated in place keeps its type; one rebound is unknown.
         kept = {n: v for n, v in old.items() if v is not None and n not in bound}
         out_types = [_opaque_type(kept[n]) if n in kept else py.ObjectType() for n in names_out]
+        column = None if read_only else _stored_column(stmts)
+        if column is not None and column[0] in names_out and column[0] in kept and kept[column[0]].kind == FRAME:
+            # `frame[c] = <anything>` (or `frame.loc[..., c] = ...`): the same
+            # columns, c of a dtype unknown here.
+            schema = _frame_schema(kept[column[0]])
+            if schema is not None:
+                columns = dict(schema)
+                columns[column[1]] = "?"
+                out_types[names_out.index(column[0])] = df.FrameType.of(list(columns.items()))
         properties: dict[str, Attribute] = {
             "source": StringAttr(text),
             "names_in": _names_attr(names_in),
@@ -697,6 +746,10 @@ class ScriptLowering:
         self.block.add_op(op)
         self.state.token = op.next
         retains = self.facts.defines_classes or rebound_call or may_retain_references(stmts)
+        if retains and column is not None and not self.facts.defines_classes and not rebound_call and self._stores_library_data(column[0], stmts[0]):
+            # pandas copies arrays and Series stored into a frame (copy-on-write):
+            # the frame keeps no reference to what was stored.
+            retains = False
         if retains and not (read_only and not bound):
             self.state.escaped.update(inputs)  # new names may alias them, or code keep them
         for name, result in zip(names_out, op.outputs):
@@ -719,6 +772,25 @@ class ScriptLowering:
         in_place = {prev.value: env[name] for name, prev in kept.items() if prev.value is not env[name].value}
         if in_place:
             self._mutated_in_place(in_place, stmts[0], by_opaque=True)
+
+    def _stores_library_data(self, frame: str, stmt: ast.stmt) -> bool:
+        """``frame[c] = value`` where ``frame`` is a DataFrame and ``value`` is
+        computed from frames, columns, arrays, numbers or library calls (no
+        containers of objects it could keep referencing)."""
+        target = self.state.env.get(frame)
+        if target is None or target.kind != FRAME or not isinstance(stmt, ast.Assign):
+            return False
+        for node in ast.walk(stmt.value):
+            if isinstance(node, (ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.Starred)):
+                if not (isinstance(node, (ast.List, ast.Tuple)) and all(isinstance(e, ast.Constant) for e in node.elts)):
+                    return False
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                val = self.state.env.get(node.id)
+                if val is not None and val.kind not in (FRAME, COLUMN, ARRAY, SCALAR, STRING, MODULE, CALLABLE, TYPE, ACCESSOR, WINDOW):
+                    return False
+                if val is not None and val.kind == CALLABLE and val.value in self._script_functions:
+                    return False  # the script's own function: it could return anything
+        return True
 
     def _keep_identity_inside(self, inputs: list[SSAValue]) -> None:
         """Objects inside containers that opaque code may mutate must stay distinct.
@@ -827,6 +899,15 @@ class ScriptLowering:
         raise Unsupported(f"name {node.id!r} is not bound natively")
 
     def _expr_Attribute(self, node: ast.Attribute) -> Val | Ref:
+        if node.attr == "codes" and isinstance(node.value, ast.Attribute) and node.value.attr == "cat" and not (
+            isinstance(node.value.value, ast.Call) and isinstance(node.value.value.func, ast.Attribute) and node.value.value.func.attr == "astype"
+        ):
+            # `col.cat.codes` of a column that is (or is not: AttributeError) categorical.
+            column = self._as_val(self.expr(node.value.value), node.value.value)
+            if column.kind == COLUMN:
+                cat = self._append(py.GetAttrOp(operands=[column.value], properties={"attr": StringAttr("cat")}, result_types=[py.ObjectType()]), node).result
+                op = py.GetAttrOp(operands=[cat], properties={"attr": StringAttr("codes")}, result_types=[df.ColumnType.of(None)])
+                return Val(self._append(op, node).result, COLUMN)
         # `col.astype("category").cat.codes`
         if node.attr == "codes" and isinstance(node.value, ast.Attribute) and node.value.attr == "cat":
             inner = node.value.value
@@ -1056,6 +1137,12 @@ class ScriptLowering:
             result = self._append(op, node).result
             self.state.contains[result] = self.state.contains.get(seq.value, ())
             return Val(result, CONTAINER)
+        if fn == "mod" and lhs.kind == STRING and rhs.kind == CONTAINER and rhs.value in self._parts and all(
+            p.kind in _ARG_KINDS or _native_origin(p) for p in self._parts[rhs.value]
+        ):
+            # printf-style formatting of library values (their __format__/__str__ are pure).
+            op = py.BinaryOp(operands=[lhs.value, rhs.value], properties={"op": StringAttr(fn)}, result_types=[py.ObjectType()])
+            return Val(self._append(op, node).result, STRING)
         if kinds == {CONTAINER} and fn == "add":
             op = py.BinaryOp(operands=[lhs.value, rhs.value], properties={"op": StringAttr(fn)}, result_types=[py.ObjectType()])
             result = self._append(op, node).result
@@ -1278,6 +1365,12 @@ class ScriptLowering:
                 result_types=[py.ObjectType()],
             )
             return Val(self._append(op, node).result, SCALAR)
+        if qualname in _PATH_FUNCTIONS and all(isinstance(a.const, str) for a in args) and not kwnames:
+            # Pure string functions of constant paths.
+            try:
+                return self._constant(_PATH_FUNCTIONS[qualname](*(a.const for a in args)), node)
+            except Exception:
+                raise Unsupported("path function raises") from None
         if qualname in _LGB_CALLBACKS:
             positional = args[: len(args) - len(kwnames)]
             keywords = dict(zip(kwnames, args[len(positional):]))
@@ -1391,6 +1484,10 @@ class ScriptLowering:
                 result_types=[_type_of_kind(kind)],
             )
             return Val(self._append(op, node).result, kind)
+        owner = receiver.value.owner
+        if receiver.kind == OBJECT and method in ("tolist", "to_list") and not args and isinstance(owner, py.GetAttrOp) and owner.attr.data in ("dtypes", "index", "columns") and isinstance(owner.obj.type, (df.FrameType, df.ColumnType)):
+            op = py.CallMethodOp(operands=[receiver.value, []], properties={"method": StringAttr(method), "kwnames": _names_attr([])}, result_types=[py.ObjectType()])
+            return Val(self._append(op, node).result, CONTAINER)  # a new list
         if receiver.kind == ARRAY and method in _ARRAY_METHODS and all(a.kind in _ARG_KINDS for a in args):
             # numpy methods that return new objects (never views of the array).
             op = py.CallMethodOp(
@@ -1978,6 +2075,21 @@ def argument_signature(obj: Any) -> tuple[Any, ...]:
 
 def _names_attr(names: Sequence[str]) -> ArrayAttr[StringAttr]:
     return ArrayAttr(StringAttr(n) for n in names)
+
+
+def _stored_column(stmts: list[ast.stmt]) -> tuple[str, str] | None:
+    """(frame name, column) of a statement that only stores one column:
+    ``name["c"] = ...`` or ``name.loc[rows, "c"] = ...``. What is stored is
+    checked by the caller (the statement only mutates ``name``)."""
+    if len(stmts) != 1 or not isinstance(stmts[0], ast.Assign) or len(stmts[0].targets) != 1 or store_roots(stmts) is None:
+        return None
+    target = stmts[0].targets[0]
+    match target:
+        case ast.Subscript(value=ast.Name(id=name), slice=ast.Constant(value=str() as column)):
+            return name, column
+        case ast.Subscript(value=ast.Attribute(value=ast.Name(id=name), attr="loc"), slice=ast.Tuple(elts=[_, ast.Constant(value=str() as column)])):
+            return name, column
+    return None
 
 
 def _immutable_literal(value: Any) -> bool:

@@ -118,6 +118,47 @@ _READ_ONLY_METHODS = frozenset(
 )
 
 
+# Methods that call the function they are given on each element, row or group.
+_APPLYING_METHODS = frozenset({"apply", "map", "transform", "agg", "aggregate"})
+
+
+def _pure_lambda(node: ast.Lambda) -> bool:
+    """A lambda that reads only its parameters, constants and read-only builtins
+    (its calls are checked like any others): it can neither mutate nor return
+    anything but what it computes from its arguments."""
+    params = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+    for n in ast.walk(node.body):
+        if isinstance(n, ast.Name) and n.id not in params and n.id not in _READ_ONLY_BUILTINS:
+            return False
+        if isinstance(n, (ast.Lambda, ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await, *_COMPREHENSIONS)):
+            return False
+    return True
+
+
+def _safe_applications(stmts: list[ast.stmt]) -> tuple[set[int], set[int]]:
+    """``x.apply(lambda v: ...)``-style calls whose functions are pure lambdas,
+    constants or read-only builtins: (ids of those calls, ids of their lambdas)."""
+    calls: set[int] = set()
+    lambdas: set[int] = set()
+    for stmt in stmts:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _APPLYING_METHODS:
+                args = [*n.args, *(k.value for k in n.keywords)]
+                if any(k.arg is None for k in n.keywords):
+                    continue
+                ok = all(
+                    isinstance(a, ast.Constant)
+                    or isinstance(a, ast.Lambda) and _pure_lambda(a)
+                    or isinstance(a, ast.Name) and a.id in _READ_ONLY_BUILTINS
+                    or isinstance(a, ast.Dict) and all(isinstance(v, ast.Constant) for v in [*a.keys, *a.values] if v is not None) and None not in a.keys
+                    for a in args
+                )
+                if ok:
+                    calls.add(id(n))
+                    lambdas.update(id(a) for a in args if isinstance(a, ast.Lambda))
+    return calls, lambdas
+
+
 def is_read_only(stmts: list[ast.stmt]) -> bool:
     """Whether running ``stmts`` can mutate no object that existed before.
 
@@ -128,12 +169,15 @@ def is_read_only(stmts: list[ast.stmt]) -> bool:
     are nested scopes, so ``apply(f)`` with a script function still counts as
     read-only only when ``f`` is a read-only builtin.
     """
+    safe_calls, safe_lambdas = _safe_applications(stmts)
     for stmt in stmts:
         for node in ast.walk(stmt):
             if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
                 return False
             if isinstance(node, ast.AugAssign):
                 return False  # `a += 1` mutates arrays, lists and frames in place
+            if isinstance(node, ast.Lambda) and id(node) in safe_lambdas:
+                continue
             if isinstance(node, (ast.Global, ast.Nonlocal, ast.Lambda, ast.Yield, ast.YieldFrom, ast.Await, *_SCOPES)):
                 return False
             if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -146,7 +190,7 @@ def is_read_only(stmts: list[ast.stmt]) -> bool:
                     if func.id not in _READ_ONLY_BUILTINS:
                         return False
                 elif isinstance(func, ast.Attribute):
-                    if func.attr not in _READ_ONLY_METHODS:
+                    if func.attr not in _READ_ONLY_METHODS and id(node) not in safe_calls:
                         return False
                 else:
                     return False
@@ -210,7 +254,10 @@ def may_retain_references(stmts: list[ast.stmt]) -> bool:
                 return True  # the stored object itself, or a container of objects
         else:
             return True
+        safe_calls, safe_lambdas = _safe_applications([stmt])
         for node in ast.walk(stmt):
+            if isinstance(node, ast.Lambda) and id(node) in safe_lambdas:
+                continue
             if isinstance(node, (ast.Lambda, ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await, *_SCOPES)):
                 return True
             if isinstance(node, ast.Call):
@@ -218,7 +265,7 @@ def may_retain_references(stmts: list[ast.stmt]) -> bool:
                 if isinstance(func, ast.Name):
                     if func.id not in _READ_ONLY_BUILTINS:
                         return True
-                elif not (isinstance(func, ast.Attribute) and (func.attr in _READ_ONLY_METHODS or func.attr in _IN_PLACE_MUTATORS)):
+                elif not (isinstance(func, ast.Attribute) and (func.attr in _READ_ONLY_METHODS or func.attr in _IN_PLACE_MUTATORS or id(node) in safe_calls)):
                     return True
     return False
 

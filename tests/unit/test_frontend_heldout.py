@@ -223,6 +223,31 @@ NATIVE = {
         model.fit(X, y, eval_set=[(X_val, y_val)], callbacks=[lgb.early_stopping(5, verbose=False), lgb.log_evaluation(0)])
         print(model.best_iteration_, model.predict(X).round(6).tolist()[:3])
     """,
+    "lists_and_dicts_updated_in_place": """
+        import os
+        import numpy as np
+        import pandas as pd
+        df = pd.read_csv(os.path.join(".", "data.csv"))
+        scores = []
+        alias = scores
+        for k in [1, 2]:
+            scores.append(k * 0.5)
+        scores.extend([3.0])
+        box = [scores]
+        scores.append(9)
+        print(scores, alias, box, scores[-1], "%.3f and %d" % (np.mean(scores), len(scores)))
+        res = {}
+        res["a"] = 1
+        res["b"] = res["a"] + 1
+        print(res)
+    """,
+    "categorical_codes_and_timestamps": """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        df["cat"] = df["s"].astype("category")
+        df["code"] = df["cat"].cat.codes
+        print(df["code"].tolist(), pd.Timedelta(days=7) + pd.Timestamp("2024-01-01"))
+    """,
 }
 
 
@@ -262,6 +287,40 @@ STAY_OPAQUE = {
         print(alias, cols)
     """,
 }
+
+
+def test_opaque_column_stores_keep_the_frame_native(tmp_path: Path) -> None:
+    # The apply(lambda) and the .loc store stay Python; the frame is still a
+    # frame of known columns afterwards, so the rest is native.
+    plain, ours, stats = _run(tmp_path, """
+        import numpy as np
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        df["pos"] = df["a"].apply(lambda x: 1 if x > 2 else 0)
+        df.loc[df["b"].isnull(), "b"] = df["a"]
+        df["ratio"] = df["a"] / df["b"]
+        df["flag"] = np.where(df["ratio"] > 1, "hi", "lo")
+        print(df.dtypes.tolist(), df.shape, df.columns.tolist())
+        print(df)
+    """)
+    _same(plain, ours)
+    assert stats["statements_opaque"] == 2, stats
+
+
+def test_an_object_stored_into_a_frame_column_can_still_change_it(tmp_path: Path) -> None:
+    # A list of lists stored into an object column: the frame holds the inner
+    # lists, so mutating one shows through the frame, as in Python.
+    plain, ours, _ = _run(tmp_path, """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        cells = [[i] for i in range(len(df))]
+        df["cell"] = cells
+        cells[0].append(99)
+        df["x"] = df["a"] * 2
+        print(df["cell"].tolist(), df["x"].tolist())
+    """)
+    assert "99" in plain.stdout
+    _same(plain, ours)
 
 
 @pytest.mark.parametrize("name", sorted(STAY_OPAQUE))
