@@ -111,3 +111,22 @@ def test_projection_lowers_the_read_cost() -> None:
 
     # One column of three is read: 300 us + 1000 rows x 25 ns per cell.
     assert cost(narrowed) == pytest.approx(300 + 25.0) and cost(whole) == pytest.approx(300 + 75.0)
+
+
+def test_emit_plan_shows_backend_cost_rows_and_sharing_scripts() -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    with _in_tmp() as tmp:
+        pd.DataFrame({"x": np.linspace(0.0, 1.0, 40), "y": np.arange(40)}).to_csv("data.csv", index=False)
+        (tmp / "a.py").write_text(SCRIPT)
+        (tmp / "b.py").write_text(SCRIPT.replace("print(", "print(1 + "))
+        plan = subprocess.run([sys.executable, "-m", "stratum.cli", "--emit", "plan", "a.py", "b.py"], capture_output=True, text=True, check=True).stdout
+        read = _task_of(plan, "df.read_csv")
+        # One read for both scripts (share-reads), its cost, the profiled rows.
+        assert plan.count('"df.read_csv"') == 1
+        assert re.fullmatch(r'backend = "reference", cost = [0-9.e+]+ : f64, scripts = \[#builtin.int<0>, #builtin.int<1>\], rows = #builtin.int<40>', read), read
+        assert shutil.which("xdsl-opt") is not None
+        again = subprocess.run(["xdsl-opt"], input=plan, capture_output=True, text=True)
+        assert again.returncode == 0, again.stderr
