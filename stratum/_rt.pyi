@@ -75,10 +75,11 @@ def join_codes_arrow_str(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]: ...
 
 # ``(left indexer, right indexer)`` of an inner join, or with ``left`` a left
-# join (-1 for unmatched left rows), in pandas' order. ValueError for bad codes.
+# join (-1 for unmatched left rows), in pandas' order; the left indexer is
+# None when it is ``arange(len(left_codes))``. ValueError for bad codes.
 def join_indexers(
     left_codes: npt.NDArray[np.int64], right_codes: npt.NDArray[np.int64], n: int, left: bool
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+) -> tuple[npt.NDArray[np.int64] | None, npt.NDArray[np.int64]]: ...
 
 # None where pandas must answer (no values, numpy would warn, or the result
 # depends on the zero signs numpy's partition leaves).

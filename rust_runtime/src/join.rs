@@ -94,6 +94,14 @@ fn par(codes: &[i64]) -> rayon::iter::MinLen<rayon::slice::Iter<'_, i64>> {
 /// Left rows per parallel task when writing the pairs.
 const BLOCK: usize = 1 << 14;
 
+/// The indexers of a join; `left` is `None` when it is `0..n_left` (a left
+/// join where every left row has at most one match).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Indexers {
+    pub left: Option<Vec<i64>>,
+    pub right: Vec<i64>,
+}
+
 /// `(left indexer, right indexer)` of the join of codes `left` and `right`
 /// (each in `-1..n`, `-1` matching nothing); with `keep_left` (a left join)
 /// unmatched left rows get right index `-1`.
@@ -103,10 +111,50 @@ pub fn join_indexers(
     n: usize,
     keep_left: bool,
 ) -> Result<(Vec<i64>, Vec<i64>), String> {
+    let j = join(left, right, n, keep_left)?;
+    let lidx = j.left.unwrap_or_else(|| (0..left.len() as i64).collect());
+    Ok((lidx, j.right))
+}
+
+/// [`join_indexers`], leaving out an identity left indexer.
+pub fn join(left: &[i64], right: &[i64], n: usize, keep_left: bool) -> Result<Indexers, String> {
     let bad = |&c: &i64| c < MISSING || (c >= 0 && c as u64 >= n as u64);
     if par(left).any(bad) || par(right).any(bad) {
         return Err(format!("join codes must lie in -1..{n}"));
     }
+    // The common lookup-table case: no key repeats on the right, so each
+    // left row has at most one match, found by one probe.
+    let mut only = vec![MISSING; n];
+    let mut unique = true;
+    for (j, &c) in right.iter().enumerate() {
+        if c >= 0 {
+            let slot = &mut only[c as usize];
+            if *slot != MISSING {
+                unique = false;
+                break;
+            }
+            *slot = j as i64;
+        }
+    }
+    if unique {
+        let probe = |c: i64| if c < 0 { MISSING } else { only[c as usize] };
+        if keep_left {
+            let right = par(left).map(|&c| probe(c)).collect();
+            return Ok(Indexers { left: None, right });
+        }
+        let (lidx, ridx): (Vec<i64>, Vec<i64>) = par(left)
+            .enumerate()
+            .filter_map(|(i, &c)| {
+                let j = probe(c);
+                (j >= 0).then_some((i as i64, j))
+            })
+            .unzip();
+        return Ok(Indexers {
+            left: Some(lidx),
+            right: ridx,
+        });
+    }
+    drop(only);
     // Right rows grouped by code, in row order within each group.
     let mut starts = vec![0usize; n + 1];
     for &c in right {
@@ -184,7 +232,10 @@ pub fn join_indexers(
                 }
             }
         });
-    Ok((lidx, ridx))
+    Ok(Indexers {
+        left: Some(lidx),
+        right: ridx,
+    })
 }
 
 #[cfg(test)]
@@ -287,6 +338,22 @@ mod tests {
         let small = nested_loop(&left[..3000], &right, true);
         let cut = got.0.iter().position(|&i| i >= 3000).unwrap();
         assert_eq!((got.0[..cut].to_vec(), got.1[..cut].to_vec()), small);
+    }
+
+    #[test]
+    fn unique_right_keys_take_the_lookup_path() {
+        let left: Vec<i64> = (0..50_000).map(|i| (i * 7919) % 3001 - 500).collect();
+        let right: Vec<i64> = (0..2000).map(|i| (i * 13) % 2000).collect();
+        for keep_left in [false, true] {
+            assert_eq!(
+                join_i64(&left, &right, keep_left),
+                nested_loop(&left, &right, keep_left)
+            );
+        }
+        let codes = key_codes(&left, &right, factorize_i64, |&v| Some(v));
+        let j = join(&codes.left, &codes.right, codes.n, true).unwrap();
+        assert_eq!(j.left, None);
+        assert_eq!(j.right.len(), left.len());
     }
 
     #[test]

@@ -658,7 +658,8 @@ pub mod _rt {
 
     /// `(left indexer, right indexer)` of an inner join (or, with `left`, a
     /// left join: -1 for unmatched left rows) of join codes, in pandas'
-    /// order: left rows in order, each with its matches in right order.
+    /// order: left rows in order, each with its matches in right order. The
+    /// left indexer is None when it is `0..len(left_codes)`.
     #[pyfunction]
     fn join_indexers<'py>(
         py: Python<'py>,
@@ -666,12 +667,12 @@ pub mod _rt {
         right_codes: PyReadonlyArray1<'py, i64>,
         n: usize,
         left: bool,
-    ) -> PyResult<CodesAndFirst<'py>> {
+    ) -> PyResult<(Option<Bound<'py, PyArray1<i64>>>, Bound<'py, PyArray1<i64>>)> {
         let (l, r) = (contiguous(&left_codes), contiguous(&right_codes));
-        let (lidx, ridx) = py
-            .detach(|| join::join_indexers(&l, &r, n, left))
+        let j = py
+            .detach(|| join::join(&l, &r, n, left))
             .map_err(value_error)?;
-        Ok((lidx.into_pyarray(py), ridx.into_pyarray(py)))
+        Ok((j.left.map(|v| v.into_pyarray(py)), j.right.into_pyarray(py)))
     }
 
     /// `Series.median()` of float64 values, or None where pandas must answer

@@ -123,7 +123,7 @@ def merge(left: Any, right: Any, **kwargs: Any) -> pd.DataFrame | None:
         lidx, ridx = backend._rt.join_indexers(*codes, how == "left")
         # As pandas' get_join_indexers: an identity indexer is None.
         indexers = (
-            None if is_range_indexer(lidx, len(left)) else lidx,
+            None if lidx is None or is_range_indexer(lidx, len(left)) else lidx,
             None if is_range_indexer(ridx, len(right)) else ridx,
         )
         op._get_join_indexers = lambda: indexers
