@@ -300,7 +300,19 @@ class ScriptLowering:
         function = Val(self.state.env[stmt.name].value, CALLABLE)
         self.state.env[stmt.name] = function
         self._script_functions.add(function.value)
-        facts = inlinable(stmt, _literal, _NO_CONST)
+        env = self.state.env
+
+        def default_value(node: ast.expr) -> Any:
+            # Defaults are evaluated once, at `def`: a name bound to an
+            # immutable constant then (`windows=WINDOWS`) is that constant.
+            value = _literal(node)
+            if value is _NO_CONST and isinstance(node, ast.Name) and node.id in env:
+                bound = env[node.id]
+                if bound.is_const and _immutable_literal(bound.const):
+                    return bound.const
+            return value
+
+        facts = inlinable(stmt, default_value, _NO_CONST)
         if isinstance(facts, InlinableFunction):
             self._functions[function.value] = facts
 
@@ -499,6 +511,24 @@ class ScriptLowering:
                     operands=[frame.value, val.value],
                     properties={"column": StringAttr(key.const)},
                     result_types=[df.FrameType.of(new_schema) if new_schema else df.FrameType.unknown()],
+                )
+                self._append(op, stmt)
+                self._rebind_version(frame, Val(op.result, FRAME), stmt)
+            case ast.Attribute(value=ast.Name(id=name), attr="columns"):
+                # `frame.columns = [...]`: relabels the frame in place (set_axis
+                # raises the same length-mismatch ValueError).
+                frame = self._frame_named(name)
+                labels = self._as_val(self.expr(value_node), value_node)
+                if labels.kind not in _ARG_KINDS:
+                    raise Unsupported("column labels of unknown type")
+                schema = _frame_schema(frame)
+                new_schema = None
+                if schema is not None and isinstance(labels.const, list) and len(labels.const) == len(schema) and all(isinstance(c, str) for c in labels.const) and len(set(labels.const)) == len(labels.const):
+                    new_schema = [(c, d) for c, (_, d) in zip(labels.const, schema)]
+                op = df.MethodOp(
+                    operands=[frame.value, [labels.value, self._constant(1, stmt).value]],
+                    properties={"method": StringAttr("set_axis"), "kwnames": _names_attr(["axis"])},
+                    result_types=[df.FrameType.of(new_schema) if new_schema is not None else df.FrameType.unknown()],
                 )
                 self._append(op, stmt)
                 self._rebind_version(frame, Val(op.result, FRAME), stmt)
@@ -2001,6 +2031,7 @@ class ScriptLowering:
             op = py.BuildOp(operands=[[p.value for p in result.parts]], properties={"kind": StringAttr("tuple")}, result_types=[py.ObjectType()])
             value = self._append(op, node).result
             self.state.contains[value] = tuple(p.value for p in result.parts)
+            self._parts[value] = result.parts
             return Val(value, CONTAINER)
         # Materialize a module attribute path as getattr ops.
         if result.qualname in lib.TYPE_OBJECTS:

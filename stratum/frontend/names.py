@@ -114,6 +114,12 @@ _READ_ONLY_METHODS = frozenset(
         "reset_index", "set_index", "sample", "shift", "diff", "pct_change", "clip", "rank",
         "duplicated", "drop_duplicates", "isin", "between", "groupby", "rolling", "expanding",
         "ewm", "merge", "date", "strftime", "isoformat", "total_seconds", "timestamp",
+        # numpy and pandas functions, reached as attributes of their modules
+        "factorize", "cut", "qcut", "to_datetime", "to_numeric", "get_dummies", "concat", "where",
+        "log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "square", "sign", "floor", "ceil",
+        "minimum", "maximum", "isnan", "isfinite", "nan_to_num", "zeros", "ones", "zeros_like",
+        "ones_like", "full", "arange", "linspace", "array", "percentile", "corrcoef", "Timedelta",
+        "Timestamp", "isocalendar", "ravel",
     }
 )
 

@@ -248,6 +248,21 @@ NATIVE = {
         df["code"] = df["cat"].cat.codes
         print(df["code"].tolist(), pd.Timedelta(days=7) + pd.Timestamp("2024-01-01"))
     """,
+    "aggregates_relabelled_and_helpers_with_constant_defaults": """
+        import pandas as pd
+        WINDOWS = (1, 2)
+        df = pd.read_csv("data.csv")
+        agg = df.groupby("s")["a"].agg(["mean", "count"]).reset_index()
+        agg.columns = ["s", "a_mean", "a_count"]
+        print(agg)
+        def feats(frame, windows=WINDOWS, col="a"):
+            out = pd.DataFrame(index=frame.index)
+            for w in windows:
+                out[f"lag_{w}"] = frame[col].shift(w)
+            return out
+        f = feats(df)
+        print(f.columns.tolist(), f.shape)
+    """,
 }
 
 
@@ -329,3 +344,16 @@ def test_what_python_would_see_differently_stays_opaque(tmp_path: Path, name: st
     assert plain.returncode == 0, plain.stderr
     _same(plain, ours)
     assert stats["statements_opaque"] >= 1, stats
+
+
+def test_relabelling_with_the_wrong_length_fails_as_in_python(tmp_path: Path) -> None:
+    plain, ours, _ = _run(tmp_path, """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        print(df.shape)
+        df.columns = ["x", "y"]
+        print("unreachable")
+    """)
+    assert plain.returncode == 1 and "ValueError" in plain.stderr
+    _same(plain, ours)
+    assert 'line 5' in ours.stderr
