@@ -22,8 +22,9 @@ produce (``tests/unit/test_fast_cse.py`` compares them):
   most reads are removed (``cse`` removes those it meets, then ``dce``
   removes everything that only feeds them).
 
-A module outside the shape this handles (ops with regions, blocks other than
-one, unregistered ops) goes through xDSL's own ``cse`` and ``dce``.
+A module outside the shape this handles goes through xDSL's own passes:
+``cse`` when an op has regions (the default pipeline runs it before fusion),
+``dce`` when a region has several blocks; both for unregistered ops.
 """
 
 from __future__ import annotations
@@ -210,23 +211,49 @@ def _replace(op: Operation, existing: Operation, known: dict[tuple[Any, ...], An
     return _unused(op)
 
 
+def _single_blocks(block: Block) -> bool:
+    """Every region under ``block`` has one block and every op is registered."""
+    for op in block.ops:
+        if isinstance(op, UnregisteredOp):
+            return False
+        for region in op.regions:
+            if len(region.blocks) != 1 or not _single_blocks(region.blocks[0]):
+                return False
+    return True
+
+
 def fast_dce(block: Block, classes: _Classes) -> None:
-    ops = list(block.ops)
-    ops.reverse()
+    """xDSL's region_dce: the least set of live ops, then everything else erased."""
+    order: list[Operation] = []  # every op, each block's ops last to first, an op before its regions
+
+    def collect(b: Block) -> None:
+        for op in reversed(list(b.ops)):
+            order.append(op)
+            for region in op.regions:
+                collect(region.blocks[0])
+
+    collect(block)
     info_of = classes.of
     live: set[Operation] = set()
     changed = True
     while changed:  # one walk against program order; more only for uses before definitions
         changed = False
-        for op in ops:
+        for op in order:
             if op in live:
                 continue
             if not info_of(op).removable or _used_by(op, live):
                 live.add(op)
                 changed = True
-    for op in ops:
-        if op not in live:
-            block.erase_op(op, safe_erase=False)
+
+    def delete(b: Block) -> None:
+        for op in reversed(list(b.ops)):
+            if op not in live:
+                b.erase_op(op, safe_erase=False)
+            else:
+                for region in op.regions:
+                    delete(region.blocks[0])
+
+    delete(block)
 
 
 def _used_by(op: Operation, live: set[Operation]) -> bool:
@@ -254,15 +281,16 @@ class FastCSE(ModulePass):
     dce: bool = True
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        block = _flat_block(op)
-        if block is None:
-            if self.cse:
-                xdsl_cse(op)
-            if self.dce:
-                region_dce(op.body)
-            return
         classes = _Classes()
         if self.cse:
-            fast_cse(block, classes)
+            block = _flat_block(op)
+            if block is None:
+                xdsl_cse(op)
+            else:
+                fast_cse(block, classes)
         if self.dce:
-            fast_dce(block, classes)
+            blocks = op.body.blocks
+            if len(blocks) == 1 and _single_blocks(blocks[0]):
+                fast_dce(blocks[0], classes)
+            else:
+                region_dce(op.body)

@@ -40,7 +40,7 @@ def _same_after(module: ModuleOp, fast: str, reference: str) -> tuple[str, str]:
 
 # One op of a random block: (kind, operand picks, a small parameter).
 _op = st.tuples(
-    st.sampled_from(["const", "column", "binary", "select", "read", "print", "exec", "bind", "identity"]),
+    st.sampled_from(["const", "column", "binary", "elementwise", "select", "read", "print", "exec", "bind", "identity"]),
     st.lists(st.integers(min_value=0, max_value=3), min_size=2, max_size=2),
     st.integers(min_value=0, max_value=2),
 )
@@ -68,6 +68,9 @@ def _random_module(spec: list[tuple[str, list[int], int]], keep_all: bool) -> Mo
             op = py.BinaryOp(operands=[x, y], properties={"op": StringAttr(["add", "sub", "mul"][k])}, result_types=[py.ObjectType()])
             if kind == "identity":
                 op.attributes["stratum.identity"] = IntAttr(k)
+        elif kind == "elementwise":
+            # On the latest value, so that chains form and fuse.
+            op = df.ElementwiseOp(operands=[[values[-1], y]], properties={"fn": StringAttr(["add", "sub", "mul"][k])}, result_types=[df.ColumnType.of("float64")])
         elif kind == "select":
             columns = [["a", "b"], ["b", "a"], ["a"]][k]
             op = df.SelectOp(operands=[frame], properties={"columns": ArrayAttr([StringAttr(c) for c in columns])}, result_types=[df.FrameType.unknown()])
@@ -120,6 +123,9 @@ def test_random_blocks_match_xdsl(spec: list[tuple[tuple[str, list[int], int], s
     assert fast == reference
     fast, reference = _same_after(module, "fast-cse{cse=false}", "dce")
     assert fast == reference
+    # After fusion, dce also looks into the fused ops' regions.
+    fast, reference = _same_after(module, "fuse-elementwise,fast-cse", "fuse-elementwise,cse,dce")
+    assert fast == reference
 
 
 def test_merges_and_removes_something() -> None:
@@ -131,10 +137,12 @@ def test_merges_and_removes_something() -> None:
     assert fast.count('"df.column"') == 1
 
 
-def test_modules_with_regions_go_through_xdsl() -> None:
-    module = _random_module([("column", [0, 0], 0), ("print", [1, 0], 0)], keep_all=True)
-    fused_pipeline = "fuse-elementwise,"
-    fast, reference = _same_after(module, fused_pipeline + "fast-cse", fused_pipeline + "cse,dce")
+def test_fused_regions() -> None:
+    # A chain of elementwise ops (values 3.. are the results) fuses into a region.
+    spec = [("column", [0, 0], 0), ("elementwise", [3, 3], 0), ("elementwise", [4, 3], 2), ("elementwise", [5, 0], 1), ("print", [6, 0], 0)]
+    module = _random_module(spec, keep_all=False)
+    fast, reference = _same_after(module, "fuse-elementwise,fast-cse", "fuse-elementwise,cse,dce")
+    assert '"df.fused"' in fast
     assert fast == reference
 
 
