@@ -74,6 +74,21 @@ def test_kernels_take_the_common_cases():
             assert_same(kq.quantile(s, q), s.quantile(q))
 
 
+@needs_rt
+def test_large_inputs_take_the_radix_path():
+    # Above 2**20 values the kernels select through a parallel radix histogram.
+    rng = np.random.default_rng(1)
+    n = 2**20 + 4321
+    floats = pd.Series(rng.normal(size=n) * 1e3)
+    floats[rng.random(n) < 0.05] = np.nan
+    clustered = pd.Series(1.0 + rng.integers(0, 1000, n) * 1e-12)  # one radix bucket
+    ints = pd.Series(rng.integers(-(10**15), 10**15, n))
+    for s in (floats, clustered, ints):
+        assert_same(kq.median(s), s.median())
+        for q in (0.0, 1e-6, 0.25, 0.5, 0.9, 1.0):
+            assert_same(kq.quantile(s, q), s.quantile(q))
+
+
 @pytest.mark.parametrize(
     "values, q",
     [
