@@ -2,8 +2,8 @@
 //! skipped) by selection instead of numpy's partition of a full copy: the
 //! values map to order-preserving u64 keys; small inputs are copied and
 //! selected (`select_nth_unstable`), large ones go through a parallel radix
-//! select (histogram of the top 16 key bits, then a selection among the one
-//! or two buckets holding the wanted ranks). numpy's arithmetic is replayed
+//! select (the keys' range, a histogram of the top 16 bits of key - min,
+//! then a selection among the one or two buckets holding the wanted ranks). numpy's arithmetic is replayed
 //! exactly:
 //!
 //! * median (`np.nanmedian` of the float64 values): the middle order
@@ -91,13 +91,28 @@ where
         let (lo, hi) = select(&mut keys, k, next);
         return Some((n, lo, hi));
     }
-    let shift = 64 - RADIX_BITS;
+    // Buckets split the keys' actual range, so that clustered keys (ints of
+    // a small range share all their top bits) still spread over buckets.
+    let (min, max) = values
+        .par_chunks(CHUNK)
+        .map(|c| {
+            c.iter()
+                .filter_map(|&v| key(v))
+                .fold((u64::MAX, 0), |(lo, hi), k| (lo.min(k), hi.max(k)))
+        })
+        .reduce(|| (u64::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+    if min > max {
+        return None; // nothing present: every caller declines
+    }
+    let span_bits = 64 - (max - min).leading_zeros();
+    let shift = span_bits.saturating_sub(RADIX_BITS);
+    let bucket = move |k: u64| (k - min) >> shift;
     let counts = values
         .par_chunks(CHUNK)
         .map(|c| {
             let mut h = vec![0usize; 1 << RADIX_BITS];
             for k in c.iter().filter_map(|&v| key(v)) {
-                h[(k >> shift) as usize] += 1;
+                h[bucket(k) as usize] += 1;
             }
             h
         })
@@ -129,7 +144,7 @@ where
         .flat_map_iter(|c| {
             c.iter()
                 .filter_map(|&v| key(v))
-                .filter(|k| (first..=last).contains(&(k >> shift)))
+                .filter(|&k| (first..=last).contains(&bucket(k)))
         })
         .collect();
     let (lo, hi) = select(&mut keys, k - below, next);
