@@ -7,7 +7,8 @@
   run, best of ``--repeat``; also the house-prices train.csv read alone,
   whole vs narrowed.
 * memory planning: peak traced memory (tracemalloc: numpy and pandas buffers
-  included) of a multi-step script with freeing on vs off.
+  included) of a multi-step script with freeing on vs off, and the most
+  values held at once for a corpus lineage run as one batch.
 
 Every pair is checked to print the same thing.
 
@@ -134,11 +135,39 @@ def bench_memory(tmp: Path) -> None:
           f"time {seconds[False]:.3f} s vs {seconds[True]:.3f} s  same output: {texts[False] == texts[True]}")
 
 
+def bench_corpus_memory(lineage: str) -> None:
+    """Peak values held (slots over all scripts) for a corpus lineage run as one batch, freeing off vs on."""
+    import json
+
+    from stratum.passes import DEFAULT_PIPELINE
+
+    corpus = ROOT / "tests" / "corpus"
+    entries = [e for e in json.loads((corpus / "manifest.json").read_text()) if e["lineage"] == lineage and e["expect"] == "ok"]
+    paths = [corpus / e["script"] for e in sorted(entries, key=lambda e: e["step"])]
+    old = os.getcwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "input").symlink_to(ROOT / "examples" / entries[0]["task"] / "input")
+        (Path(tmp) / "working").mkdir()
+        os.chdir(tmp)
+        try:
+            module = _compile(paths, DEFAULT_PIPELINE)
+            peaks, texts = {}, {}
+            for free_dead in (False, True):
+                with contextlib.redirect_stderr(io.StringIO()):
+                    texts[free_dead], _, stats = _run(module, free_dead=free_dead)
+                peaks[free_dead] = stats["peak_live_values"]
+        finally:
+            os.chdir(old)
+    print(f"memory planning, corpus lineage {lineage} ({len(paths)} scripts, one batch): peak {peaks[False]} values held kept, "
+          f"{peaks[True]} freed: {peaks[False] / max(peaks[True], 1):.2f}x fewer  same output: {texts[False] == texts[True]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--columns", type=int, default=24)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--lineage", default="hp_l2", help="corpus lineage for the value-count measurement")
     args = parser.parse_args()
     old = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp:
@@ -152,6 +181,7 @@ def main() -> None:
             bench_memory(Path(tmp))
         finally:
             os.chdir(old)
+    bench_corpus_memory(args.lineage)
 
 
 if __name__ == "__main__":
