@@ -148,8 +148,8 @@ def _profiled_rows(op: df.ReadCsvOp) -> int | None:
         return hint.data
     from stratum.frontend.profile import MISSING, profile_csv
 
-    if op.fingerprint.data == MISSING:
-        return None
+    if op.fingerprint.data == MISSING or not isinstance(op.result.type, df.FrameType) or op.result.type.schema is None:
+        return None  # not profiled by the frontend (say, a file the script writes): never read it here
     options = {}
     for name, value in zip((k.data for k in op.kwnames.data), op.options):
         if not isinstance(value.owner, py.ConstantOp):
