@@ -1,13 +1,13 @@
 """``fast-cse``: the results of xDSL's ``cse`` and ``dce``, in one linear walk each.
 
 Scripts unroll into hundreds of ops in one flat block. xDSL's generic passes
-re-derive every op's effects from its traits, hash each op's attributes
-afresh (a frame type with 80 columns hashes 160 strings each time), walk the
-block between two reads to look for writes, and iterate liveness to a fixed
-point. Here effects are looked up once per op class, each attribute instance
-is hashed once (to a small integer standing for its structural value), the
-last write is remembered by position, and liveness is one reverse walk
-(repeated only while it changes, exactly as xDSL's).
+re-derive every op's effects from its traits, wrap every op in a key object
+that hashes its attributes several times per lookup, walk the block between
+two reads to look for writes, and go through pattern-rewriter machinery.
+Here effects are looked up once per op class, each op's key is one tuple
+(hashed once; types by number, each type instance hashed once), the last
+write is remembered by position, and liveness is one
+reverse walk (repeated only while it changes, exactly as xDSL's).
 
 The rules are xDSL's, so the result is the IR xDSL's ``cse`` and ``dce``
 produce (``tests/unit/test_fast_cse.py`` compares them):
@@ -118,11 +118,24 @@ def _flat_block(module: ModuleOp) -> Block | None:
     return block
 
 
-class _Canon:
-    """A small integer per structurally distinct attribute, hashing each instance once."""
+def _mapping(attrs: dict[str, Attribute]) -> Hashable:
+    if not attrs:
+        return ()
+    if len(attrs) == 1:
+        return tuple(attrs.items())
+    return frozenset(attrs.items())  # dict equality ignores order
+
+
+class _Types:
+    """A small number per structurally distinct type, hashing each type instance once.
+
+    Frame types carry their schema (160 strings for 80 columns) and hash in
+    Python code; the frontend shares one instance per schema, so numbering
+    instances makes an op's key cheap to hash.
+    """
 
     def __init__(self) -> None:
-        self._by_id: dict[int, tuple[Attribute, int]] = {}  # keeps the attribute alive, so ids stay unique
+        self._by_id: dict[int, tuple[Attribute, int]] = {}  # keeps the type alive, so ids stay unique
         self._by_value: dict[Attribute, int] = {}
 
     def __call__(self, attr: Attribute) -> int:
@@ -133,27 +146,16 @@ class _Canon:
         self._by_id[id(attr)] = (attr, number)
         return number
 
-    def mapping(self, attrs: dict[str, Attribute]) -> Hashable:
-        if not attrs:
-            return ()
-        if len(attrs) == 1:
-            ((name, value),) = attrs.items()
-            return (name, self(value))
-        return frozenset((name, self(value)) for name, value in attrs.items())  # dict equality ignores order
-
     def key(self, op: Operation) -> tuple[Any, ...]:
-        # What xDSL's OperationInfo compares (regions aside: no op here has any).
+        # What xDSL's OperationInfo compares (regions aside: no op here has any);
+        # equal numbers are equal types, and attributes compare as in xDSL.
         results = op.results
-        if len(results) == 1:
-            types: Any = self(results[0].type)
-        else:
-            types = tuple(self(r.type) for r in results)
         return (
             op.name,
             op._operands,  # pyright: ignore[reportPrivateUsage]  # values compared by identity, in order
-            types,
-            self.mapping(op.properties),
-            self.mapping(op.attributes) if op.attributes else (),
+            self(results[0].type) if len(results) == 1 else tuple(self(r.type) for r in results),
+            _mapping(op.properties),
+            _mapping(op.attributes),
         )
 
 
@@ -165,8 +167,7 @@ def _unused(op: Operation) -> bool:
 
 
 def fast_cse(block: Block, classes: _Classes) -> None:
-    canon = _Canon()
-    key_of = canon.key
+    key_of = _Types().key
     info_of = classes.of
     known: dict[tuple[Any, ...], tuple[Operation, int]] = {}
     visited: set[Operation] = set()
