@@ -132,8 +132,11 @@ def compile_optimized(scripts: list[Any], passes: str = DEFAULT_PIPELINE, *, use
     with _no_gc():
         batch = compile_scripts(scripts)
         data_files = dict(profile.consulted)
-        ops_total = count_ops(batch.module)
-        ops_opaque = sum(isinstance(op, py.ExecOp) for op in batch.module.walk())
+        ops_total = ops_opaque = 0
+        for op in batch.module.walk():  # one walk for both counts
+            ops_total += 1
+            ops_opaque += isinstance(op, py.ExecOp)
+        ops_total -= 1  # the module itself, as count_ops
         build_pipeline(passes).apply(stratum_context(), batch.module)
     if VERIFY:
         batch.module.verify()

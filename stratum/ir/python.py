@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from xdsl.dialects.builtin import UNKNOWN_LOC, ArrayAttr, IntAttr, StringAttr, UnitAttr
+from xdsl.dialects.builtin import UNKNOWN_LOC, ArrayAttr, FileLineColLoc, IntAttr, StringAttr, UnitAttr
 from xdsl.ir import Attribute, BlockArgument, Dialect, OpResult, ParametrizedAttribute, SSAValue, TypeAttribute, Use
 from xdsl.ir.core import SSAValues
 from xdsl.irdl import (
@@ -36,6 +36,25 @@ from xdsl.irdl import (
     var_result_def,
 )
 from xdsl.traits import MemoryWriteEffect, Pure
+
+
+_LOCATIONS: dict[tuple[StringAttr, int, int], FileLineColLoc] = {}
+
+
+def location(filename: StringAttr, line: int, column: int) -> FileLineColLoc:
+    """``FileLineColLoc(filename, IntAttr(line), IntAttr(column))``, one instance per position.
+
+    Building and verifying a location costs ~8 µs, more than the op it is
+    attached to; unrolled loops and folds repeat the same positions.
+    Locations are immutable values, so sharing one is unobservable.
+    """
+    key = (filename, line, column)
+    loc = _LOCATIONS.get(key)
+    if loc is None:
+        if len(_LOCATIONS) >= 65536:  # bounds a long-lived process
+            _LOCATIONS.clear()
+        loc = _LOCATIONS[key] = FileLineColLoc(filename, IntAttr(line), IntAttr(column))
+    return loc
 
 
 _SINGLE, _VARIADIC, _OPTIONAL = 0, 1, 2
