@@ -1029,7 +1029,7 @@ class ScriptLowering:
             # Fancy or boolean indexing copies (unlike slicing, which makes views).
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[base.value.type])
             return Val(self._append(op, node).result, base.kind)
-        if base.kind == CONTAINER and key.kind == SLICE and (base.is_const and isinstance(base.const, (list, tuple)) or isinstance(base.value.owner, (py.BuildOp, py.CallMethodOp, df.MethodOp, py.CallOp))):
+        if base.kind == CONTAINER and key.kind == SLICE and (base.is_const and isinstance(base.const, (list, tuple)) or base.value in self.state.contains or isinstance(base.value.owner, (py.BuildOp, py.CallMethodOp, df.MethodOp, py.CallOp))):
             # A slice of a list or tuple is a new one holding the same objects.
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[py.ObjectType()])
             result = self._append(op, node).result
@@ -1691,7 +1691,10 @@ class ScriptLowering:
             memo[value] = None  # (cycles are impossible in SSA; this only memoizes)
             owner = value.owner
             result: Val | None = None
-            if isinstance(owner, (py.BuildOp, ml.EstimatorOp)):
+            # Containers built by displays, updates, concatenation, slicing or
+            # calls like list()/sorted(), and estimators built from objects.
+            derived = value in self.state.contains and isinstance(owner, (py.UpdateOp, py.BinaryOp, py.GetItemOp, py.CallOp))
+            if isinstance(owner, (py.BuildOp, ml.EstimatorOp)) or derived:
                 operands = list(owner.operands)
                 new = [rebuilt(v) for v in operands]
                 if any(n is not None for n in new):
@@ -1701,20 +1704,21 @@ class ScriptLowering:
                             return None
                         raise Unsupported("an object mutated in place is held by something opaque code may reference")
                     values = [n.value if n is not None else v for n, v in zip(new, operands)]
-                    if isinstance(owner, py.BuildOp):
-                        op: Operation = py.BuildOp(operands=[values], properties={"kind": StringAttr(owner.kind.data)}, result_types=[value.type])
-                    else:
-                        op = ml.EstimatorOp(operands=[values], properties={"class": owner.cls, "kwnames": owner.kwnames}, result_types=[value.type])
+                    op: Operation = owner.clone()
+                    op.operands = values
                     self._append(op, node)
                     new_value = op.results[0]
                     parts = self._parts.get(value)
                     if parts is not None:
                         self._parts[new_value] = tuple(n if n is not None else p for p, n in zip(parts, new))
                     if value in self.state.contains:
-                        self.state.contains[new_value] = tuple(values)
+                        held = [rebuilt(c) for c in self.state.contains[value]]
+                        self.state.contains[new_value] = tuple(h.value if h is not None else c for h, c in zip(held, self.state.contains[value]))
+                    if value in self._list_values:
+                        self._list_values.add(new_value)
                     if value in self._pipeline_steps:
                         self._pipeline_steps[new_value] = [(i, rebuilt(e.value) or e) for i, e in self._pipeline_steps[value]]
-                    result = Val(new_value, CONTAINER if isinstance(owner, py.BuildOp) else ESTIMATOR)
+                    result = Val(new_value, ESTIMATOR if isinstance(owner, ml.EstimatorOp) else CONTAINER)
             memo[value] = result
             return result
 

@@ -128,6 +128,22 @@ ALIASING = {
         sc.fit(X * 3)  # a step of a fitted pipeline: stays Python, which the pipeline sees
         print(pipe.predict(X).round(6))
     """,
+    # Lists and dicts updated, repeated, concatenated or sliced hold the object itself.
+    "estimator_held_by_derived_containers": """
+        import pandas as pd
+        from sklearn.linear_model import Ridge
+        df = pd.read_csv("data.csv")[["a", "b"]].fillna(0)
+        m = Ridge()
+        results = {}
+        results["m"] = m
+        both = [m] * 2
+        more = [m] + [Ridge(alpha=2.0)]
+        part = more[:1]
+        items = []
+        items.append(m)
+        m.fit(df[["a"]], df["b"])
+        print(results["m"].coef_.round(6), both[1].coef_.round(6), more[0].coef_.round(6), part[0].coef_.round(6), items[0].coef_.round(6))
+    """,
     # Column assignment mutates the frame object: containers holding it see the column.
     "frame_mutated_while_held_by_containers": """
         import pandas as pd
@@ -148,8 +164,9 @@ def test_in_place_mutation_is_seen_through_every_reference(tmp_path: Path, name:
     plain, ours, stats = _run(tmp_path, ALIASING[name])
     assert plain.returncode == 0, plain.stderr
     _same(plain, ours)
-    # The fits and assignments themselves are native (but refitting a step of a fitted pipeline).
-    assert stats["statements_opaque"] == (1 if name == "pipeline_fits_its_steps_in_place" else 0), stats
+    # The fits and assignments themselves are native (not: refitting a step of a
+    # fitted pipeline; the print of items of repeated or concatenated lists).
+    assert stats["statements_opaque"] == (1 if name in ("pipeline_fits_its_steps_in_place", "estimator_held_by_derived_containers") else 0), stats
 
 
 NATIVE = {
