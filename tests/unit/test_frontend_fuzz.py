@@ -72,7 +72,7 @@ def statement(draw: st.DrawFn, names: list[str], depth: int = 0) -> str:
     if kind == "column":
         return f'df["{draw(st.sampled_from(["c", "d", "a"]))}"] = {draw(column_expr())}'
     if kind == "print":
-        what = draw(st.sampled_from([draw(value_expr(names)), draw(column_expr()) + ".tolist()", "df.head(2)", 'df[["a", "b"]].describe().round(3)']))
+        what = draw(st.sampled_from([draw(value_expr(names)), "(" + draw(column_expr()) + ").tolist()", "df.head(2)", 'df[["a", "b"]].describe().round(3)']))
         return f"print({what})"
     if kind == "if":
         body = textwrap.indent(draw(statement(names, depth + 1)), "    ")
