@@ -94,6 +94,31 @@ fn par(codes: &[i64]) -> rayon::iter::MinLen<rayon::slice::Iter<'_, i64>> {
 /// Left rows per parallel task when writing the pairs.
 const BLOCK: usize = 1 << 14;
 
+/// Writes the pairs of blocks of `BLOCK` left rows in parallel: block `b`
+/// writes `sizes[b]` pairs with `write(b, left out, right out)`.
+fn fill_blocks<W>(sizes: &[usize], write: W) -> (Vec<i64>, Vec<i64>)
+where
+    W: Fn(usize, &mut [i64], &mut [i64]) + Sync,
+{
+    let total: usize = sizes.iter().sum();
+    let mut lidx = vec![0i64; total];
+    let mut ridx = vec![0i64; total];
+    let mut parts = Vec::with_capacity(sizes.len());
+    let (mut lrest, mut rrest) = (lidx.as_mut_slice(), ridx.as_mut_slice());
+    for &size in sizes {
+        let (l, lt) = lrest.split_at_mut(size);
+        let (r, rt) = rrest.split_at_mut(size);
+        parts.push((l, r));
+        lrest = lt;
+        rrest = rt;
+    }
+    parts
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(b, (lout, rout))| write(b, lout, rout));
+    (lidx, ridx)
+}
+
 /// The indexers of a join; `left` is `None` when it is `0..n_left` (a left
 /// join where every left row has at most one match).
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +143,15 @@ pub fn join_indexers(
 
 /// [`join_indexers`], leaving out an identity left indexer.
 pub fn join(left: &[i64], right: &[i64], n: usize, keep_left: bool) -> Result<Indexers, String> {
+    // Dense codes never outnumber the rows; a larger `n` is a caller's bug
+    // and would size the tables below by it.
+    if n > left.len().max(right.len()) + 1 {
+        return Err(format!(
+            "{n} join codes for {} and {} rows",
+            left.len(),
+            right.len()
+        ));
+    }
     let bad = |&c: &i64| c < MISSING || (c >= 0 && c as u64 >= n as u64);
     if par(left).any(bad) || par(right).any(bad) {
         return Err(format!("join codes must lie in -1..{n}"));
@@ -142,13 +176,22 @@ pub fn join(left: &[i64], right: &[i64], n: usize, keep_left: bool) -> Result<In
             let right = par(left).map(|&c| probe(c)).collect();
             return Ok(Indexers { left: None, right });
         }
-        let (lidx, ridx): (Vec<i64>, Vec<i64>) = par(left)
-            .enumerate()
-            .filter_map(|(i, &c)| {
+        // Inner: each block counts its matched rows, then writes them.
+        let sizes: Vec<usize> = left
+            .par_chunks(BLOCK)
+            .map(|b| b.iter().filter(|&&c| probe(c) >= 0).count())
+            .collect();
+        let (lidx, ridx) = fill_blocks(&sizes, |b, lout, rout| {
+            let mut o = 0;
+            for (i, &c) in left[b * BLOCK..].iter().take(BLOCK).enumerate() {
                 let j = probe(c);
-                (j >= 0).then_some((i as i64, j))
-            })
-            .unzip();
+                if j >= 0 {
+                    lout[o] = (b * BLOCK + i) as i64;
+                    rout[o] = j;
+                    o += 1;
+                }
+            }
+        });
         return Ok(Indexers {
             left: Some(lidx),
             right: ridx,
@@ -194,44 +237,26 @@ pub fn join(left: &[i64], right: &[i64], n: usize, keep_left: bool) -> Result<In
         .par_chunks(BLOCK)
         .map(|b| b.iter().map(|&c| width(c)).sum())
         .collect();
-    let total: usize = block_sizes.iter().sum();
-    let mut lidx = vec![0i64; total];
-    let mut ridx = vec![0i64; total];
-    let mut lparts = Vec::with_capacity(block_sizes.len());
-    let mut rparts = Vec::with_capacity(block_sizes.len());
-    let (mut lrest, mut rrest) = (lidx.as_mut_slice(), ridx.as_mut_slice());
-    for &size in &block_sizes {
-        let (l, lt) = lrest.split_at_mut(size);
-        let (r, rt) = rrest.split_at_mut(size);
-        lparts.push(l);
-        rparts.push(r);
-        lrest = lt;
-        rrest = rt;
-    }
-    left.par_chunks(BLOCK)
-        .zip(lparts)
-        .zip(rparts)
-        .enumerate()
-        .for_each(|(b, ((block, lout), rout))| {
-            let mut o = 0;
-            for (i, &c) in block.iter().enumerate() {
-                let i = (b * BLOCK + i) as i64;
-                let matches = matches(c);
-                if matches.is_empty() {
-                    if keep_left {
-                        lout[o] = i;
-                        rout[o] = MISSING;
-                        o += 1;
-                    }
-                    continue;
-                }
-                for &j in matches {
+    let (lidx, ridx) = fill_blocks(&block_sizes, |b, lout, rout| {
+        let mut o = 0;
+        for (i, &c) in left[b * BLOCK..].iter().take(BLOCK).enumerate() {
+            let i = (b * BLOCK + i) as i64;
+            let matches = matches(c);
+            if matches.is_empty() {
+                if keep_left {
                     lout[o] = i;
-                    rout[o] = j;
+                    rout[o] = MISSING;
                     o += 1;
                 }
+                continue;
             }
-        });
+            for &j in matches {
+                lout[o] = i;
+                rout[o] = j;
+                o += 1;
+            }
+        }
+    });
     Ok(Indexers {
         left: Some(lidx),
         right: ridx,
@@ -364,6 +389,7 @@ mod tests {
         assert!(join_indexers(&[2], &[0], 2, false).is_err());
         assert!(join_indexers(&[0], &[-2], 2, false).is_err());
         assert!(join_indexers(&[-2], &[0], 2, false).is_err());
+        assert!(join_indexers(&[0], &[0], 1 << 60, false).is_err());
         assert_eq!(
             join_indexers(&[-1, 0], &[0], 1, true).unwrap(),
             (vec![0, 1], vec![-1, 0])

@@ -227,6 +227,8 @@ def test_kernel_rejects_bad_codes():
         rust._rt.join_indexers(np.array([0, 2]), np.array([0]), 2, True)
     with pytest.raises(ValueError):
         rust._rt.join_indexers(np.array([0]), np.array([-2]), 2, False)
+    with pytest.raises(ValueError):
+        rust._rt.join_indexers(np.array([0]), np.array([0]), 10**15, True)  # tables sized by n
     with pytest.raises(TypeError):
         rust._rt.join_codes_str(np.array([1, 2], dtype=object), np.array(["a"], dtype=object))
     with pytest.raises(TypeError):
