@@ -75,11 +75,19 @@ class FrameType(ParametrizedAttribute, TypeAttribute):
     def schema(self) -> list[tuple[str, str]] | None:
         if not isinstance(self.columns, ArrayAttr):
             return None
-        assert isinstance(self.dtypes, ArrayAttr)
-        return [
-            (c.data, d.data)
-            for c, d in zip(self.columns.data, self.dtypes.data, strict=True)
-        ]  # type: ignore[union-attr]
+        # The frontend asks shared frame types for their schema again and
+        # again; remembered per instance (kept alive, so the id stays its own).
+        hit = _SCHEMAS.get(id(self))
+        if hit is None:
+            assert isinstance(self.dtypes, ArrayAttr)
+            pairs = [
+                (c.data, d.data)
+                for c, d in zip(self.columns.data, self.dtypes.data, strict=True)
+            ]  # type: ignore[union-attr]
+            if len(_SCHEMAS) >= _INTERNED_LIMIT:
+                _SCHEMAS.clear()
+            hit = _SCHEMAS[id(self)] = (self, pairs)
+        return list(hit[1])  # a copy: callers may change theirs
 
     @classmethod
     def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
@@ -163,6 +171,7 @@ class ColumnType(ParametrizedAttribute, TypeAttribute):
 _INTERNED_LIMIT = 4096  # bounds the caches of a long-lived process
 _FRAMES: dict[tuple[tuple[str, str], ...], FrameType] = {}
 _COLUMNS: dict[str | None, ColumnType] = {}
+_SCHEMAS: dict[int, tuple[FrameType, list[tuple[str, str]]]] = {}
 _UNKNOWN_FRAME = FrameType(NoneAttr(), NoneAttr())
 
 

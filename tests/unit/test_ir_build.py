@@ -113,6 +113,8 @@ def test_types_are_shared_and_equal_to_fresh_ones() -> None:
     assert frame is df.FrameType.of(list(schema))
     assert frame == df.FrameType(ArrayAttr([StringAttr("a"), StringAttr("b")]), ArrayAttr([StringAttr("int64"), StringAttr("str")]))
     assert frame.schema == schema and df.FrameType.of([("a", "int64")]) != frame
+    frame.schema.append(("c", "int64"))  # each caller gets its own list
+    assert frame.schema == schema
     assert df.ColumnType.of("int64") is df.ColumnType.of("int64") and df.ColumnType.of(None).dtype_name is None
     with pytest.raises(Exception):
         py.ObjectType(StringAttr("x"))  # no parameters, as before
