@@ -25,13 +25,12 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import Any
-
-from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr
-from xdsl.ir import Attribute, Block, Data, Operation, OpResult, ParametrizedAttribute, Region, SSAValue, Use
-from xdsl.ir.core import SSAValues
+from typing import TYPE_CHECKING, Any
 
 from stratum.cache_dir import UnsafeCacheDir, private_dir
+
+if TYPE_CHECKING:  # xDSL is imported where the IR is (de)serialized: importing this module stays cheap
+    from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 _FORMAT = 2
 
@@ -110,6 +109,9 @@ class _Attributes:
         return number
 
     def _encode(self, attr: Attribute) -> tuple[Any, ...]:
+        from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr
+        from xdsl.ir import Data, ParametrizedAttribute
+
         cls = type(attr)
         fields = set(attr.__dict__)
         if isinstance(attr, ParametrizedAttribute):
@@ -199,6 +201,9 @@ def flatten(module: Operation) -> Flat:
 
 
 def rebuild(flat: Flat) -> Operation:
+    from xdsl.ir import Block, OpResult, Region, Use
+    from xdsl.ir.core import SSAValues
+
     classes, table, top, orders = flat
     attrs = _decode(classes, table)
     values: list[SSAValue] = []
