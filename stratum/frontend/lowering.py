@@ -227,7 +227,7 @@ class ScriptLowering:
     def result_value(self, stmt: ast.Return) -> SSAValue:
         """Compiled functions: the value of ``return <expr>``, native or opaque."""
         assert stmt.value is not None
-        mark = len(self.block.ops)
+        mark = self.block.last_op
         try:
             return self._as_val(self.expr(stmt.value), stmt.value).value
         except Unsupported:
@@ -245,7 +245,7 @@ class ScriptLowering:
             self._define_function(stmt)
             return
         self.stats.statements += 1
-        mark = len(self.block.ops)
+        mark = self.block.last_op
         saved = self._save()
         stats = (self.stats.statements, self.stats.native_statements, self.stats.opaque_statements, len(self.stats.opaque_reasons))
         must_run = len(self._must_run)
@@ -363,7 +363,7 @@ class ScriptLowering:
 
     def _return_value(self, stmt: ast.Return) -> Val:
         assert stmt.value is not None
-        mark = len(self.block.ops)
+        mark = self.block.last_op
         saved = self._save()
         try:
             val = self._as_val(self.expr(stmt.value), stmt.value)
@@ -407,11 +407,16 @@ class ScriptLowering:
             seen += 1
         return val
 
-    def _rollback(self, mark: int) -> None:
-        ops = list(self.block.ops)[mark:]
-        for op in reversed(ops):
+    def _rollback(self, mark: Operation | None) -> None:
+        """Erases the ops appended after ``mark`` (the block's last op then).
+
+        (A mark is the last op, not a count: counting a block's ops walks all of them.)"""
+        op = self.block.last_op
+        while op is not None and op is not mark:
+            previous = op.prev_op
             op.detach()
             op.erase(safe_erase=False)
+            op = previous
 
     def _lower_stmt_native(self, stmt: ast.stmt) -> None:
         match stmt:
@@ -726,7 +731,8 @@ class ScriptLowering:
             names_in = sorted(n for n in (read | bound) if n in env)
             names_out = sorted(bound)
         else:
-            escaped_names = {n for n, v in env.items() if v.value in self._escaped_closure() and not v.immutable}
+            escaped_closure = self._escaped_closure()  # (once: it walks every container)
+            escaped_names = {n for n, v in env.items() if v.value in escaped_closure and not v.immutable}
             # Only stores into items or attributes of named objects, of
             # read-only values: only those objects can change.
             roots = None if defines or self.facts.defines_classes or rebound_call else store_roots(stmts)
