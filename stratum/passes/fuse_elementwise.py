@@ -87,7 +87,9 @@ def _fuse_tree(root: df.ElementwiseOp) -> None:
     fused.location = root.location
     block = root.parent_block()
     assert block is not None
-    block.insert_op_before(fused, members[0])
+    # At the root: every input is defined before the member that uses it, so before the
+    # root, while the first member may precede an input defined later.
+    block.insert_op_before(fused, root)
     root.result.replace_all_uses_with(fused.result)
     for member in reversed(members):
         member.detach()
