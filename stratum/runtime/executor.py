@@ -307,7 +307,7 @@ class Executor:
             if isinstance(outcome, _Failure):
                 owner, _, _ = _producer(value)
                 # Python raises at the expression that failed, not at the value built from it.
-                self._raise_in_script(copy.copy(outcome.exc).with_traceback(outcome.exc.__traceback__), outcome.op or owner, anchor, run)
+                self._raise_in_script(_fresh_copy(outcome.exc), outcome.op or owner, anchor, run)
             slot = run.values[value]
         if isinstance(slot.obj, Unbound) and not isinstance(anchor, (py.ExecOp, py.BindOp)):
             self._raise_in_script(NameError(f"name {slot.obj.name!r} is not defined"), anchor, anchor, run)
@@ -535,6 +535,15 @@ class Executor:
         if loc is None:
             raise exc
         raise_at(exc, loc.filename.data, loc.line.data, loc.column.data - 1)
+
+
+def _fresh_copy(exc: BaseException) -> BaseException:
+    """A copy of a stored failure to raise again (each raise extends its traceback), with its chain:
+    ``copy.copy`` keeps the arguments and attributes but drops ``__cause__`` and ``__context__``."""
+    again = copy.copy(exc).with_traceback(exc.__traceback__)
+    again.__cause__, again.__context__ = exc.__cause__, exc.__context__
+    again.__suppress_context__ = exc.__suppress_context__
+    return again
 
 
 def _execute(op: Operation, backend_name: str, args: list[Any]) -> tuple[tuple[Any, ...], str]:
