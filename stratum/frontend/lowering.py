@@ -740,10 +740,15 @@ class ScriptLowering:
             # Objects inside the containers it gets can be mutated through them.
             inside = self._contained_closure([env[n].value for n in changing if n in env])
             escaped_names |= {n for n, v in env.items() if v.value in inside and not v.immutable}
-            # So are the containers and pipelines holding what it may change:
-            # they travel with it, so the change is seen through them too.
+            # So are the fitted pipelines and opaque-made containers holding
+            # what it may change: they travel with it, so the change is seen
+            # through them too. (Displays, updates and estimators holding it are
+            # rebuilt around the new versions afterwards.)
             given = {env[n].value for n in changing if n in env}
-            escaped_names |= {n for n, v in env.items() if not v.immutable and v.value not in given and self._held_closure(v.value) & given}
+            escaped_names |= {
+                n for n, v in env.items()
+                if not v.immutable and v.value not in given and not self._rebuildable(v.value) and self._held_closure(v.value) & given
+            }
             names_in = sorted(n for n in (read | bound | escaped_names) if n in env)
             mutated = {n for n in names_in if not env[n].immutable and (roots is None or n in changing or n in escaped_names)}
             names_out = sorted(bound | escaped_names | mutated)
@@ -806,6 +811,11 @@ class ScriptLowering:
                     env[other] = env[name]
         # Containers and estimators built from an object mutated in place hold it too.
         in_place = {prev.value: env[name] for name, prev in kept.items() if prev.value is not env[name].value}
+        for was, now in in_place.items():
+            if was in self.state.contains:
+                # What a container held, it still holds (in their new versions),
+                # and maybe more: enough to know who else must follow it.
+                self.state.contains[now.value] = tuple(in_place[c].value if c in in_place else c for c in self.state.contains[was])
         if in_place:
             self._mutated_in_place(in_place, stmts[0], by_opaque=True)
 
@@ -851,6 +861,11 @@ class ScriptLowering:
                 seen.add(value)
                 todo.extend(self.state.contains.get(value, ()))
         return seen
+
+    def _rebuildable(self, value: SSAValue) -> bool:
+        """A container or estimator the frontend built, so it can rebuild it (see _mutated_in_place)."""
+        owner = value.owner
+        return isinstance(owner, (py.BuildOp, ml.EstimatorOp)) or value in self.state.contains and isinstance(owner, (py.UpdateOp, py.BinaryOp, py.GetItemOp, py.CallOp))
 
     def _held_closure(self, value: SSAValue) -> set[SSAValue]:
         """Values ``value`` holds references to: container elements, estimator
@@ -1700,7 +1715,12 @@ class ScriptLowering:
             # Containers built by displays, updates, concatenation, slicing or
             # calls like list()/sorted(), and estimators built from objects.
             derived = value in self.state.contains and isinstance(owner, (py.UpdateOp, py.BinaryOp, py.GetItemOp, py.CallOp))
-            if isinstance(owner, (py.BuildOp, ml.EstimatorOp)) or derived:
+            if value in self.state.contains and not derived and not isinstance(owner, (py.BuildOp, ml.EstimatorOp)):
+                # A container opaque code made holds it: it cannot be rebuilt
+                # around the new version (opaque code, given both, can).
+                if not by_opaque and any(rebuilt(c) is not None for c in self.state.contains[value]):
+                    raise Unsupported("an object mutated in place is held by a container opaque code made")
+            elif isinstance(owner, (py.BuildOp, ml.EstimatorOp)) or derived:
                 operands = list(owner.operands)
                 new = [rebuilt(v) for v in operands]
                 if any(n is not None for n in new):
