@@ -18,6 +18,12 @@ from stratum.backends.rust import join
 
 needs_rt = pytest.mark.skipif(rust._rt is None, reason="stratum._rt is not built")
 
+
+@pytest.fixture(autouse=True)
+def numeric_keys_at_any_size(monkeypatch):
+    # Small frames exercise the kernel; the size rule has its own test.
+    monkeypatch.setattr(join, "NUMERIC_MIN_ROWS", 0)
+
 # Small pools make duplicates, unmatched keys and NaN-to-NaN matches likely.
 KEYS = {
     "int64": (st.integers(-2, 3), np.int64),
@@ -142,6 +148,16 @@ def test_declined_calls(kwargs):
         {"k": [2, 3], "f": [2.0, 5.0], "c": pd.Categorical(["a", "b"]), "n": pd.Series(["a", "b"], dtype="string")}
     )
     assert join.merge(left, right, **kwargs) is None
+
+
+@needs_rt
+def test_small_numeric_merges_stay_on_pandas(monkeypatch):
+    monkeypatch.setattr(join, "NUMERIC_MIN_ROWS", 100)
+    frame = pd.DataFrame({"k": np.arange(60) % 7, "f": np.arange(60) / 7, "s": [str(i % 7) for i in range(60)]})
+    assert join.merge(frame.iloc[:30], frame.iloc[30:], on="k") is None
+    assert join.merge(frame.iloc[:30], frame.iloc[30:], on="f") is None
+    pd.testing.assert_frame_equal(join.merge(frame.iloc[:30], frame.iloc[30:], on="s"), frame.iloc[:30].merge(frame.iloc[30:], on="s"))
+    assert join.merge(frame, frame, on="k") is not None  # 120 rows
 
 
 @needs_rt
