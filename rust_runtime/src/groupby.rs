@@ -11,7 +11,8 @@
 //! * `median`: the middle order statistic(s) of the group's non-NaN values,
 //!   `(hi + lo) / 2` for an even count (`median_linear`).
 //! * `min` / `max`: the first extreme in row order (strict comparisons), NaN
-//!   for a group with no observation.
+//!   for a group with no observation. (Between 0.0 and -0.0 pandas' pick
+//!   varies with its code path, so the Python front declines such columns.)
 //! * `count`: non-NaN values; `size`: rows.
 //!
 //! Integer values go to `mean`, `std` and `median` as float64, as pandas
@@ -92,6 +93,11 @@ impl Value for i64 {
 /// loses more than the split gains.
 const MIN_PAR_ROWS: usize = 1 << 21;
 
+/// Every thread scans all codes, so the split costs `threads` scans; with
+/// two threads that lost to one serial fold by 2x (141 ms vs 70 ms for a
+/// 1e7-row sum, 1000 groups, benchmarks/kernels/bench_groupby.py's input).
+const MIN_PAR_THREADS: usize = 4;
+
 /// Checks that every code is `-1` or a group below `n_groups`, so that the
 /// kernels can index per-group tables without bounds failures.
 pub fn check_codes(codes: &[i64], n_groups: usize) -> Result<(), String> {
@@ -116,7 +122,7 @@ where
     F: Fn(&mut S, usize) + Sync,
 {
     let threads = rayon::current_num_threads().min(n_groups);
-    if threads <= 1 || codes.len() < MIN_PAR_ROWS {
+    if threads < MIN_PAR_THREADS || codes.len() < MIN_PAR_ROWS {
         let mut states = vec![init; n_groups];
         for (i, &c) in codes.iter().enumerate() {
             if c >= 0 {
@@ -528,7 +534,11 @@ mod tests {
             AggFn::Min,
             AggFn::Median,
         ] {
-            let par = f64s(aggregate_f64(&codes, 101, &v, f).unwrap());
+            let par = rayon::ThreadPoolBuilder::new()
+                .num_threads(MIN_PAR_THREADS)
+                .build()
+                .unwrap()
+                .install(|| f64s(aggregate_f64(&codes, 101, &v, f).unwrap()));
             let serial = rayon::ThreadPoolBuilder::new()
                 .num_threads(1)
                 .build()

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import stratum
 import stratum.backends.rust as rust
+from stratum.backends.rust import groupby as gb
 
 needs_rt = pytest.mark.skipif(rust._rt is None, reason="stratum._rt is not built")
 
@@ -73,6 +74,11 @@ def t_sum(frame):
 def t_count(frame):
     return frame.groupby("k")["v"].transform("count")
 
+
+# The kernel function each routed shape runs.
+FN = {f: f.__name__.split("_")[-1] for f in (g_mean, g_sum, g_count, g_size, g_min, g_max, g_std, g_median, t_median,
+                                             t_mean, t_sum, t_count)}
+FN.update({g_agg_mean: "mean", g_aggregate_std: "std"})
 
 ROUTED = [g_mean, g_sum, g_count, g_size, g_min, g_max, g_std, g_median, g_agg_mean, g_aggregate_std,
           t_median, t_mean, t_sum, t_count]
@@ -182,10 +188,7 @@ def test_routed_groupbys_equal_reference(frame):
         compiled = COMPILED[fn]
         assert_bitwise(compiled(frame), fn(frame))
         on_rust = compiled.last_run_stats["backends"].get("rust", 0)
-        if "median" in fn.__name__ and mixed_zeros(frame["v"]):
-            assert on_rust == 0, fn.__name__
-        else:
-            assert on_rust == 1, fn.__name__
+        assert on_rust == (0 if gb.declines(frame["k"], frame["v"], FN[fn]) else 1), fn.__name__
 
 
 @needs_rt
@@ -212,7 +215,18 @@ def test_other_settings_run_the_reference(frame):
 def test_edge_frames(frame):
     for fn in ROUTED:
         assert_bitwise(COMPILED[fn](frame), fn(frame))
-        assert COMPILED[fn].last_run_stats["backends"].get("rust", 0) == 1, fn.__name__
+        expected = 0 if gb.declines(frame["k"], frame["v"], FN[fn]) else 1
+        assert COMPILED[fn].last_run_stats["backends"].get("rust", 0) == expected, fn.__name__
+
+
+@needs_rt
+def test_sorted_groups_follow_pandas_reduceat_path():
+    # pandas sums sorted NaN-free groups with ufunc.reduceat, not Kahan.
+    frame = pd.DataFrame({"k": [1, 1, 2, 2], "v": [0.1, 0.2, 1e16, 1.0]})
+    for fn in ROUTED:
+        assert_bitwise(COMPILED[fn](frame), fn(frame))
+        on_rust = COMPILED[fn].last_run_stats["backends"].get("rust", 0)
+        assert on_rust == (0 if FN[fn] in gb.REDUCEAT else 1), fn.__name__
 
 
 @needs_rt
@@ -229,6 +243,16 @@ def test_edge_frames(frame):
 )
 def test_unsupported_dtypes_run_the_reference(frame):
     for fn in (g_mean, g_sum, t_mean):
+        assert_bitwise(COMPILED[fn](frame), fn(frame))
+        assert COMPILED[fn].last_run_stats["backends"].get("rust", 0) == 0, fn.__name__
+
+
+@needs_rt
+@pytest.mark.parametrize("values", [[0.0, -0.0], [-0.0, 0.0, 1.0], [np.nan, 0.0, -0.0]])
+def test_mixed_zero_extremes_run_the_reference(values):
+    # pandas' own min/max pick either zero depending on NaNs and group count.
+    frame = pd.DataFrame({"k": [1] * len(values), "v": values})
+    for fn in (g_min, g_max, g_median):
         assert_bitwise(COMPILED[fn](frame), fn(frame))
         assert COMPILED[fn].last_run_stats["backends"].get("rust", 0) == 0, fn.__name__
 

@@ -9,9 +9,11 @@ sum, mean, count, min, max, std (ddof=1), median and size.
 Values are bitwise equal to pandas': the kernels (``rust_runtime/src/
 groupby.rs``) replay pandas' Cython arithmetic in the same order: Kahan
 summation per group in row order for sum and mean, Welford's update for std,
-``(hi + lo) / 2`` of the middle order statistics for median. A median over
-a column holding both 0.0 and -0.0 could pick the other zero than pandas'
-selection, so such columns run pandas for ``median``.
+``(hi + lo) / 2`` of the middle order statistics for median. Which zero
+pandas returns from a group holding both 0.0 and -0.0 depends on its code
+path, so such columns run pandas for ``median``, ``min`` and ``max``. And
+pandas (3.1+) computes sum, mean, min and max of sorted groups of NaN-free
+values with ``ufunc.reduceat`` (pairwise summation): those run pandas too.
 
 Taken: numpy int64 / float64 values, keys as described in
 :mod:`stratum.backends.rust._keys` (int64, float64, str / object-of-str),
@@ -27,9 +29,19 @@ import stratum.backends.rust as backend
 from stratum.backends.rust._keys import distinct_values, key_codes
 
 FUNCTIONS = frozenset({"sum", "mean", "count", "min", "max", "std", "median", "size"})
+# Functions whose result may be either zero when a group holds 0.0 and -0.0.
+ZERO_SIGN_SENSITIVE = frozenset({"median", "min", "max"})
+
+try:  # pandas >= 3.1: sorted groups of NaN-free values go to ufunc.reduceat
+    from pandas.core.groupby.ops import _REDUCEAT_UFUNCS, BaseGrouper
+
+    REDUCEAT = frozenset(_REDUCEAT_UFUNCS) & FUNCTIONS if hasattr(BaseGrouper, "_reduceat_aggregate") else frozenset()
+except ImportError:  # pragma: no cover - depends on the pandas version
+    REDUCEAT = frozenset()
 
 __all__ = [
     "FUNCTIONS",
+    "declines",
     "grouped_inputs",
     "groupby_agg",
     "groupby_agg_pandas",
@@ -95,6 +107,29 @@ def grouped_inputs(grouped: object) -> tuple[pd.Series, pd.Series] | None:
     return keys, values
 
 
+def _reduceat_path(codes: np.ndarray, array: np.ndarray) -> bool:
+    """Whether pandas aggregates these with ``ufunc.reduceat`` (pairwise sums,
+    not the Cython kernels the Rust ones replay): group codes sorted, some
+    row in a group, and no NaN among float values."""
+    if not (codes >= 0).any() or (array.dtype.kind == "f" and np.isnan(array).any()):
+        return False
+    return bool((codes[1:] >= codes[:-1]).all())
+
+
+def _declined(fn: str, codes: np.ndarray, array: np.ndarray) -> bool:
+    if fn in REDUCEAT and _reduceat_path(codes, array):
+        return True
+    return fn in ZERO_SIGN_SENSITIVE and _mixed_zero_signs(array)
+
+
+def declines(keys: pd.Series, values: pd.Series, fn: str) -> bool:
+    """Whether the kernels leave these inputs, which they would otherwise
+    take, to pandas: sorted groups where pandas takes its ``reduceat`` path,
+    or a zero-sign-sensitive function over both zeros."""
+    groups = _groups(keys, values, fn)
+    return groups is not None and _declined(fn, groups[0], groups[2])
+
+
 def _mixed_zero_signs(array: np.ndarray) -> bool:
     if array.dtype != np.float64:
         return False
@@ -107,14 +142,16 @@ def kernel_result(keys: pd.Series, values: pd.Series, fn: str, transform: bool) 
     """What :func:`groupby_agg` / :func:`groupby_transform` return, or None
     when the kernels do not take these inputs (nothing falls back here).
 
-    A median over both 0.0 and -0.0 may pick the other zero than pandas'
-    selection does, so such columns are not taken for ``median``.
+    Which of 0.0 and -0.0 pandas returns for a group holding both depends on
+    its code path (its median's selection; for min and max, even on whether
+    the column has NaNs or one group), so columns holding both zeros are not
+    taken for ``median``, ``min`` and ``max``.
     """
     groups = _groups(keys, values, fn)
     if groups is None:
         return None
     codes, first, array = groups
-    if fn == "median" and _mixed_zero_signs(array):
+    if _declined(fn, codes, array):
         return None
     per_group = backend._rt.groupby_agg(codes, len(first), array, fn)
     if transform:
