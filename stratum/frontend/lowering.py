@@ -2321,7 +2321,10 @@ def _elementwise_dtype(fn: str, dtypes: list[str | None]) -> str | None:  # noqa
     if fn in ("and", "or", "xor", "invert") and all(d == "bool" for d in dtypes):
         return "bool"
     if fn == "fillna":
-        return "float64" if dtypes[0] == "float64" else None
+        if dtypes[0] in ("int64", "bool"):
+            return dtypes[0]  # never missing: fillna changes nothing
+        # A number fills a float column in place; anything else upcasts it.
+        return "float64" if dtypes[0] == "float64" and len(dtypes) > 1 and dtypes[1] in ("int64", "float64") else None
     if any(d is None for d in dtypes) or not all(d in ("int64", "float64", "bool") for d in dtypes):
         return None
     if fn in _FLOAT_RESULT:
