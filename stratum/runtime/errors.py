@@ -8,11 +8,17 @@ script's file and line, so the traceback reads like Python's own.
 from __future__ import annotations
 
 import ast
+import functools
 import linecache
 import sys
 import traceback
+import types
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+
+from xdsl.dialects.builtin import CallSiteLoc, FileLineColLoc, NameLoc
+from xdsl.ir import Attribute
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
 _STUB_NAME = "__stratum_exception__"
@@ -46,18 +52,151 @@ def strip_internal_frames(exc: BaseException) -> BaseException:
     return exc
 
 
+@dataclass(frozen=True)
+class Frame:
+    """A frame the script would have: the function it runs in, and where it stands."""
+
+    function: str  # "<module>" at the top level
+    filename: str
+    line: int
+    col: int  # 0-based, where the expression at that position starts
+
+
+def frames_of(loc: Attribute) -> list[Frame]:
+    """The frames an op's location describes, outermost first.
+
+    Ops lowered inside an inlined function carry ``callsite(NAME(pos) at
+    caller)``: ``NAME`` is the function the op is in, ``caller`` where it was
+    called from (itself a call site, or a position at the top level).
+    """
+    if isinstance(loc, FileLineColLoc):
+        return [Frame("<module>", loc.filename.data, loc.line.data, loc.column.data - 1)]
+    if isinstance(loc, NameLoc):
+        inner = frames_of(loc.location)
+        return [Frame(loc.desc.data, f.filename, f.line, f.col) for f in inner[-1:]] if inner else []
+    if isinstance(loc, CallSiteLoc):
+        return frames_of(loc.caller) + frames_of(loc.callee)
+    return []
+
+
+def innermost(loc: Attribute) -> FileLineColLoc | None:
+    """The position an op's location points at, through call sites and names."""
+    while True:
+        if isinstance(loc, FileLineColLoc):
+            return loc
+        if isinstance(loc, NameLoc):
+            loc = loc.location
+        elif isinstance(loc, CallSiteLoc):
+            loc = loc.callee
+        else:
+            return None
+
+
+def _expression_span(filename: str, line: int, col: int, prefer: tuple[type, ...], callee: str | None = None) -> tuple[int, int] | None:
+    """Columns of the expression starting at ``line:col`` that python would point at, if on one line.
+
+    ``callee`` names the function or method that failed: of chained calls
+    starting at one position (``a.fillna(0).astype(t)``), the one calling it.
+    """
+    tree = _parsed(filename)
+    if tree is None:
+        return None
+    found: list[ast.expr] = [
+        n for n in ast.walk(tree) if isinstance(n, ast.expr) and n.lineno == line and n.col_offset == col and n.end_lineno == line
+    ]
+    if callee is not None:
+        named = [n for n in found if isinstance(n, ast.Call) and _called_name(n) == callee]
+        if named:
+            found = named
+    for kind in prefer:
+        matches = [n for n in found if isinstance(n, kind)]
+        if matches:
+            node = min(matches, key=lambda n: n.end_col_offset or 0)  # the innermost: the first to be evaluated
+            return node.col_offset, node.end_col_offset or node.col_offset + 1
+    return None
+
+
+def _called_name(call: ast.Call) -> str | None:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed_text(filename: str, text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text, filename)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _parsed(filename: str) -> ast.Module | None:
+    lines = linecache.getlines(filename)
+    return _parsed_text(filename, "".join(lines)) if lines else None
+
+
+CALL_FIRST: tuple[type, ...] = (ast.Call, ast.Subscript, ast.BinOp, ast.UnaryOp, ast.Compare, ast.Attribute)
+SUBSCRIPT_FIRST: tuple[type, ...] = (ast.Subscript, ast.Call, ast.BinOp, ast.Attribute)
+OPERATOR_FIRST: tuple[type, ...] = (ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Subscript)
+
+
+def _place(node: ast.AST, frame: Frame, span: tuple[int, int] | None) -> None:
+    text = linecache.getline(frame.filename, frame.line)
+    # Spanning the whole line makes the traceback print the line without carets.
+    start, end = span if span is not None else (0, max(len(text.rstrip("\r\n")) if text else frame.col + 1, 1))
+    for inner in ast.walk(node):
+        if isinstance(inner, (ast.stmt, ast.expr)):
+            inner.lineno, inner.end_lineno = frame.line, frame.line
+            inner.col_offset, inner.end_col_offset = start, end
+
+
+def raise_through(exc: BaseException, frames: list[Frame], prefer: tuple[type, ...] = CALL_FIRST, callee: str | None = None) -> None:
+    """Raises ``exc`` as python would have at the last of ``frames``, called through the others.
+
+    Every frame but the first is a function the script defined (and Stratum
+    inlined); each calls the next from its position. The last raises:
+    ``prefer`` says which expression starting there failed (a subscript, a
+    call, an operator), so the carets under the line are python's. When
+    ``exc`` already has a traceback (opaque code that raised), its frames
+    follow the last one.
+    """
+    strip_internal_frames(exc)
+    filename = frames[-1].filename
+    names = [f"{_STUB_NAME}{i}" for i in range(len(frames))]
+
+    def step(i: int) -> ast.stmt:
+        frame = frames[i]
+        if i == len(frames) - 1:
+            stmt: ast.stmt = ast.Raise(exc=ast.Name(id=_STUB_NAME, ctx=ast.Load()), cause=None)
+            _place(stmt, frame, _expression_span(filename, frame.line, frame.col, prefer, callee))
+        else:
+            stmt = ast.Expr(value=ast.Call(func=ast.Name(id=names[i + 1], ctx=ast.Load()), args=[], keywords=[]))
+            _place(stmt, frame, _expression_span(filename, frame.line, frame.col, (ast.Call,)))
+        return stmt
+
+    body: list[ast.stmt] = []
+    for i in range(1, len(frames)):
+        function = ast.FunctionDef(name=names[i], args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]), body=[step(i)], decorator_list=[], returns=None, type_params=[])
+        function.lineno = function.end_lineno = frames[i].line
+        function.col_offset, function.end_col_offset = 0, 1
+        body.append(function)
+    body.append(step(0))
+    code = compile(ast.Module(body=body, type_ignores=[]), filename, "exec")
+    # Each function's code object takes the script function's name, as its frame would have.
+    renamed = code.replace(co_consts=tuple(_renamed(c, names, frames) for c in code.co_consts))
+    namespace: dict[str, object] = {_STUB_NAME: exc}
+    exec(renamed, namespace)
+
+
+def _renamed(const: object, names: list[str], frames: list[Frame]) -> object:
+    if isinstance(const, types.CodeType) and const.co_name in names:
+        name = frames[names.index(const.co_name)].function
+        return const.replace(co_name=name, co_qualname=name)
+    return const
+
+
 def raise_at(exc: BaseException, filename: str, line: int, col: int) -> None:
     """Raises ``exc`` from a frame at ``filename:line`` of the script's top level."""
-    strip_internal_frames(exc)
-    text = linecache.getline(filename, line)
-    stmt = ast.Raise(exc=ast.Name(id=_STUB_NAME, ctx=ast.Load()), cause=None)
-    end = len(text.rstrip("\r\n")) if text else col + 1
-    # Spanning the whole line makes the traceback print the line without carets.
-    for node in (stmt, stmt.exc):
-        node.lineno, node.end_lineno = line, line  # type: ignore[union-attr]
-        node.col_offset, node.end_col_offset = 0, max(end, 1)  # type: ignore[union-attr]
-    code = compile(ast.Module(body=[stmt], type_ignores=[]), filename, "exec")
-    exec(code, {_STUB_NAME: exc})
+    raise_through(exc, [Frame("<module>", filename, line, col)], prefer=())
 
 
 def format_exception(exc: BaseException) -> str:

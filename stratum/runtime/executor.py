@@ -36,17 +36,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from xdsl.dialects.builtin import FileLineColLoc, FusedLoc, ModuleOp
+from xdsl.dialects.builtin import FileLineColLoc, FusedLoc, ModuleOp, StringAttr
 from xdsl.ir import Operation, SSAValue
 
 from stratum.backends import reference
 from stratum.backends.registry import PREFERENCE, available, backend
 from stratum.ir import dataframe as df
+from stratum.ir import ml
 from stratum.ir import plan
 from stratum.ir import python as py
 from stratum.passes.push_projection import FULL_SCHEMA, USECOLS
 from stratum.runtime.cache import MISS, ValueCache
-from stratum.runtime.errors import raise_at, strip_internal_frames
+from stratum.runtime.errors import CALL_FIRST, OPERATOR_FIRST, SUBSCRIPT_FIRST, frames_of, innermost, raise_through, strip_internal_frames
 
 # Never stored: cheap to recompute, and modules do not pickle.
 _NOT_STORED = ("python.import", "python.getattr", "python.constant")
@@ -270,14 +271,23 @@ class Executor:
                 target[name] = value
         if local_names is not None:
             namespace = {**globals_, **namespace}
-        exec(self._code(op), namespace)
+        try:
+            exec(self._code(op), namespace)
+        except SystemExit:
+            raise
+        except BaseException as exc:
+            frames = frames_of(_full_location_in(op, run.path) or op.location)
+            if len(frames) > 1:
+                # Inlined: the frames of the calls that led here come before the code's own.
+                raise_through(exc, frames[:-1])
+            raise
         for name, result in zip((n.data for n in op.names_out.data), outputs):
             obj = namespace.get(name, Unbound(name))
             run.values[result] = _Slot(obj, next(self._vids))  # no key: opaque code made it
 
     def _code(self, op: py.ExecOp) -> types.CodeType:
-        loc = op.location
-        assert isinstance(loc, FileLineColLoc)
+        loc = innermost(op.location)
+        assert loc is not None
         filename, line, col = loc.filename.data, loc.line.data, loc.column.data - 1
         key = (op.source.data, filename, line)
         code = self._code_cache.get(key)
@@ -531,10 +541,11 @@ class Executor:
             )
 
     def _raise_in_script(self, exc: BaseException, op: Operation, anchor: Operation, run: ScriptRun) -> None:
-        loc = _location_in(op, run.path) or _location_in(anchor, run.path)
+        at = op if _location_in(op, run.path) is not None else anchor
+        loc = _full_location_in(at, run.path)
         if loc is None:
             raise exc
-        raise_at(exc, loc.filename.data, loc.line.data, loc.column.data - 1)
+        raise_through(exc, frames_of(loc), _failing_expression(at), _callee_name(at))
 
 
 def _fresh_copy(exc: BaseException) -> BaseException:
@@ -693,13 +704,41 @@ def _token_operand(op: Operation) -> SSAValue | None:
     return None
 
 
-def _location_in(op: Operation, path: str) -> FileLineColLoc | None:
+def _full_location_in(op: Operation, path: str) -> Any:
+    """The location ``op`` has in script ``path`` (merged ops have one per script), call sites included."""
     loc = op.location
     candidates = loc.locations.data if isinstance(loc, FusedLoc) else (loc,)
     for candidate in candidates:
-        if isinstance(candidate, FileLineColLoc) and candidate.filename.data == path:
+        position = innermost(candidate)
+        if position is not None and position.filename.data == path:
             return candidate
     return None
+
+
+def _location_in(op: Operation, path: str) -> FileLineColLoc | None:
+    """The position of ``op`` in script ``path``."""
+    full = _full_location_in(op, path)
+    return innermost(full) if full is not None else None
+
+
+def _callee_name(op: Operation) -> str | None:
+    """The name the script calls for this op, when it is a call (``astype`` of ``x.astype(t)``)."""
+    for field in ("method", "callee"):
+        value = op.properties.get(field)
+        if isinstance(value, StringAttr):
+            return value.data.rpartition(".")[2]
+    if isinstance(op, ml.FitOp):
+        return "fit"
+    return None
+
+
+def _failing_expression(op: Operation) -> tuple[type, ...]:
+    """Which expression at the op's position python points at when it raises."""
+    if isinstance(op, (df.ColumnOp, df.SelectOp)):
+        return SUBSCRIPT_FIRST
+    if isinstance(op, (df.ElementwiseOp, df.FusedOp)):
+        return OPERATOR_FIRST
+    return CALL_FIRST
 
 
 def _is_private(value: SSAValue) -> bool:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from helpers import ROOT
 
 SCRIPT = 'import pandas as pd\ntrain = pd.read_csv("./input/train.csv")\nprint("loaded")\ny = train["SalePrise"] * 2\n'
@@ -26,3 +28,25 @@ def test_a_native_failure_keeps_its_cause_chain(tmp_path: Path) -> None:
     assert _sections(ran.stderr) == _sections(plain.stderr)
     assert "The above exception was the direct cause of the following exception:" in ran.stderr
     assert f'  File "{script}", line 4, in <module>' in ran.stderr
+
+
+READ = 'import pandas as pd\ntrain = pd.read_csv("./input/train.csv")\n'
+FAILING = {
+    # python's carets point at the subscript inside the product
+    "subscript": READ + 'print("loaded")\ny = train["SalePrise"] * 2\n',
+    # a library call that fails deep inside sklearn
+    "fit": READ + 'from sklearn.linear_model import Ridge\nX = train[["LotArea", "MSZoning"]]\nm = Ridge()\nm.fit(X, train["SalePrice"])\n',
+    # of two chained calls starting at one position, the outer one fails
+    "chained": READ + 'z = train.fillna(0).astype({"MSZoning": "int64"})\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAILING))
+def test_the_whole_traceback_is_pythons(tmp_path: Path, name: str) -> None:
+    (tmp_path / "input").symlink_to(ROOT / "examples" / "house_prices" / "input")
+    script = tmp_path / f"{name}.py"
+    script.write_text(FAILING[name])
+    plain = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True)
+    ran = subprocess.run([sys.executable, "-m", "stratum.cli", "--run", str(script)], cwd=tmp_path, capture_output=True, text=True)
+    assert plain.returncode == 1
+    assert (ran.stdout, ran.returncode, ran.stderr) == (plain.stdout, plain.returncode, plain.stderr)
