@@ -15,10 +15,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from xdsl.dialects.builtin import FileLineColLoc, FusedLoc, ModuleOp
+from xdsl.dialects.builtin import FusedLoc, ModuleOp
 from xdsl.ir import Operation
 
 from stratum.ir import plan
+from stratum.runtime.errors import innermost
 from stratum.runtime.batch import BatchOutcome
 
 _HIDDEN = {"python.import", "python.constant", "python.getattr", "python.bind", "python.script_begin", "python.script_end", "python.build"}
@@ -44,7 +45,8 @@ def _label(op: Operation) -> str:
 def _where(op: Operation) -> str:
     loc = op.location
     candidates = loc.locations.data if isinstance(loc, FusedLoc) else (loc,)
-    places = [f"{Path(c.filename.data).name}:{c.line.data}" for c in candidates if isinstance(c, FileLineColLoc)]
+    positions = [innermost(c) for c in candidates]
+    places = [f"{Path(c.filename.data).name}:{c.line.data}" for c in positions if c is not None]
     return ", ".join(places[:3]) + (f" (+{len(places) - 3})" if len(places) > 3 else "")
 
 
