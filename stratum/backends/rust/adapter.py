@@ -20,6 +20,7 @@ from xdsl.ir import Operation, SSAValue
 
 from stratum.backends import rust
 from stratum.backends.reference import split_call
+from stratum.backends.rust.groupby import FUNCTIONS as _GROUPBY_FUNCTIONS
 from stratum.ir import dataframe as df
 from stratum.ir import plan
 from stratum.ir import python as py
@@ -33,8 +34,6 @@ class Declined(Exception):
     """This op, with these operands, runs on the reference backend."""
 
 
-# The groupby kernels' functions (``stratum.backends.rust.groupby``).
-_GROUPBY_FUNCTIONS = frozenset({"sum", "mean", "count", "min", "max", "std", "median", "size"})
 
 
 def _producer(value: SSAValue) -> Operation | None:
