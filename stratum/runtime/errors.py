@@ -204,5 +204,10 @@ def format_exception(exc: BaseException) -> str:
 
 
 def print_exception(exc: BaseException) -> None:
-    sys.stderr.write(format_exception(exc))
+    """What python prints for an uncaught exception: through ``sys.excepthook``, which by
+    default is the interpreter's own display (with its "Did you mean" suggestions, which
+    the ``traceback`` module of Python 3.11 does not compute)."""
+    strip_internal_frames(exc)
+    sys.stderr.flush()
+    sys.excepthook(type(exc), exc, exc.__traceback__)
     sys.stderr.flush()
