@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xdsl.dialects.builtin import ArrayAttr, FileLineColLoc, IntAttr, StringAttr, UnitAttr
+from xdsl.dialects.builtin import ArrayAttr, CallSiteLoc, FileLineColLoc, IntAttr, NameLoc, StringAttr, UnitAttr
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 
 from stratum.frontend import library as lib
@@ -180,6 +180,10 @@ class ScriptLowering:
     def __post_init__(self) -> None:
         self._functions: dict[SSAValue, InlinableFunction] = {}  # function objects by value
         self._callers: list[Scope] = []  # scopes of the inlined calls in progress, outermost first
+        # Per inlined call in progress: where it was called from (a location with the
+        # call sites that led there) and the function called. Ops lowered in its body get
+        # ``callsite(FUNCTION(position) at caller)``: the frames python would show.
+        self._call_sites: list[tuple[Attribute, str]] = []
         self._indexed: dict[SSAValue, Val] = {}  # `.iloc` / `.loc` values -> the frame or column
         self._parts: dict[SSAValue, tuple[Val, ...]] = {}  # list/tuple/dict displays -> their elements
         self._must_run: list[SSAValue] = []  # values the current statement must compute (they warn)
@@ -339,6 +343,13 @@ class ScriptLowering:
         scope = Scope(name, fn.local_names | {_RESULT_NAME}, dict(bound), global_env(caller))
         if isinstance(caller, Scope):
             self._callers.append(caller)
+        site = py.location(self._filename_attr, node.lineno, node.col_offset + 1)
+        if self._call_sites:
+            outer, outer_function = self._call_sites[-1]
+            called_from: Attribute = CallSiteLoc(NameLoc(StringAttr(outer_function), site), outer)
+        else:
+            called_from = NameLoc(StringAttr(caller.function), site) if isinstance(caller, Scope) else site
+        self._call_sites.append((called_from, name))
         self.state.env = scope
         try:
             body = fn.node.body
@@ -352,6 +363,7 @@ class ScriptLowering:
         except CannotInline as why:
             raise Unsupported(f"cannot inline {name}: {why}") from None
         finally:
+            self._call_sites.pop()
             final_globals = global_env(self.state.env)
             if isinstance(caller, Scope):
                 self._callers.pop()
@@ -2089,8 +2101,12 @@ class ScriptLowering:
         self.block.add_op(op)
         return op
 
-    def _loc_at(self, line: int, col: int) -> FileLineColLoc:
-        return FileLineColLoc(self._filename_attr, IntAttr(line), IntAttr(col + 1))
+    def _loc_at(self, line: int, col: int) -> Attribute:
+        position = py.location(self._filename_attr, line, col + 1)
+        if not self._call_sites:
+            return position
+        called_from, function = self._call_sites[-1]
+        return CallSiteLoc(NameLoc(StringAttr(function), position), called_from)
 
 
 def _type_of_kind(kind: str) -> Attribute:

@@ -92,11 +92,13 @@ def innermost(loc: Attribute) -> FileLineColLoc | None:
             return None
 
 
-def _expression_span(filename: str, line: int, col: int, prefer: tuple[type, ...], callee: str | None = None) -> tuple[int, int] | None:
+def _expression_span(filename: str, line: int, col: int, prefer: tuple[type, ...], callee: str | None = None, nested: int = 0) -> tuple[int, int] | None:
     """Columns of the expression starting at ``line:col`` that python would point at, if on one line.
 
     ``callee`` names the function or method that failed: of chained calls
-    starting at one position (``a.fillna(0).astype(t)``), the one calling it.
+    starting at one position (``a.fillna(0).astype(t)``), the one calling it;
+    ``nested`` counts the expressions of the same kind inside it that start
+    there too.
     """
     tree = _parsed(filename)
     if tree is None:
@@ -111,7 +113,8 @@ def _expression_span(filename: str, line: int, col: int, prefer: tuple[type, ...
     for kind in prefer:
         matches = [n for n in found if isinstance(n, kind)]
         if matches:
-            node = min(matches, key=lambda n: n.end_col_offset or 0)  # the innermost: the first to be evaluated
+            matches.sort(key=lambda n: n.end_col_offset or 0)  # innermost first, as evaluated
+            node = matches[min(nested, len(matches) - 1)] if kind is prefer[0] else matches[0]
             return node.col_offset, node.end_col_offset or node.col_offset + 1
     return None
 
@@ -149,7 +152,7 @@ def _place(node: ast.AST, frame: Frame, span: tuple[int, int] | None) -> None:
             inner.col_offset, inner.end_col_offset = start, end
 
 
-def raise_through(exc: BaseException, frames: list[Frame], prefer: tuple[type, ...] = CALL_FIRST, callee: str | None = None) -> None:
+def raise_through(exc: BaseException, frames: list[Frame], prefer: tuple[type, ...] = CALL_FIRST, callee: str | None = None, nested: int = 0) -> None:
     """Raises ``exc`` as python would have at the last of ``frames``, called through the others.
 
     Every frame but the first is a function the script defined (and Stratum
@@ -167,7 +170,7 @@ def raise_through(exc: BaseException, frames: list[Frame], prefer: tuple[type, .
         frame = frames[i]
         if i == len(frames) - 1:
             stmt: ast.stmt = ast.Raise(exc=ast.Name(id=_STUB_NAME, ctx=ast.Load()), cause=None)
-            _place(stmt, frame, _expression_span(filename, frame.line, frame.col, prefer, callee))
+            _place(stmt, frame, _expression_span(filename, frame.line, frame.col, prefer, callee, nested))
         else:
             stmt = ast.Expr(value=ast.Call(func=ast.Name(id=names[i + 1], ctx=ast.Load()), args=[], keywords=[]))
             _place(stmt, frame, _expression_span(filename, frame.line, frame.col, (ast.Call,)))

@@ -21,6 +21,7 @@ the key's lock, so parallel workers compute them once.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import collections
 import copy
@@ -545,7 +546,8 @@ class Executor:
         loc = _full_location_in(at, run.path)
         if loc is None:
             raise exc
-        raise_through(exc, frames_of(loc), _failing_expression(at), _callee_name(at))
+        prefer, nested = _failing_expression(at)
+        raise_through(exc, frames_of(loc), prefer, _callee_name(at), nested)
 
 
 def _fresh_copy(exc: BaseException) -> BaseException:
@@ -732,13 +734,41 @@ def _callee_name(op: Operation) -> str | None:
     return None
 
 
-def _failing_expression(op: Operation) -> tuple[type, ...]:
-    """Which expression at the op's position python points at when it raises."""
-    if isinstance(op, (df.ColumnOp, df.SelectOp)):
+def _failing_expression(op: Operation) -> tuple[tuple[type, ...], int]:
+    """Which expression at the op's position python points at when it raises: its kinds, in
+    order of preference, and how many of that kind nest inside it at the same position
+    (``a["x"].iloc[i]`` is the second subscript starting at ``a``)."""
+    prefer = _expression_kinds(op)
+    nested = 0
+    position = _position(op)
+    current = op
+    while current.operands and position is not None:
+        if not isinstance(current.operands[0].owner, Operation):
+            break
+        producer = _producer(current.operands[0])[0]  # through the plan's task
+        if _position(producer) != position:
+            break
+        if _expression_kinds(producer)[0] is prefer[0]:
+            nested += 1
+        current = producer
+    return prefer, nested
+
+
+def _expression_kinds(op: Operation) -> tuple[type, ...]:
+    if isinstance(op, (df.ColumnOp, df.SelectOp, py.GetItemOp)):
         return SUBSCRIPT_FIRST
-    if isinstance(op, (df.ElementwiseOp, df.FusedOp)):
+    if isinstance(op, (df.ElementwiseOp, df.FusedOp, py.BinaryOp, py.UnaryOp)):
         return OPERATOR_FIRST
+    if isinstance(op, py.GetAttrOp):
+        return (ast.Attribute,)
     return CALL_FIRST
+
+
+def _position(op: Operation) -> tuple[str, int, int] | None:
+    loc = op.location
+    first = loc.locations.data[0] if isinstance(loc, FusedLoc) and loc.locations.data else loc
+    position = innermost(first)
+    return None if position is None else (position.filename.data, position.line.data, position.column.data)
 
 
 def _is_private(value: SSAValue) -> bool:

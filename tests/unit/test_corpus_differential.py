@@ -44,6 +44,12 @@ def same_text(expected: str, actual: str) -> bool:
     return True
 
 
+def _traceback(stderr: str) -> str:
+    """The traceback python printed at exit (warnings before it aside)."""
+    start = stderr.find("Traceback (most recent call last):")
+    return stderr[start:] if start >= 0 else stderr
+
+
 def last_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1] if lines else ""
@@ -73,6 +79,8 @@ def test_script_behaves_as_under_python(entry: dict) -> None:
         frames = [line for path, line in re.findall(r'File "([^"]+)", line (\d+)', expected.stderr) if path == script]
         ours = [line for path, line in re.findall(r'File "([^"]+)", line (\d+)', actual.stderr) if path == script]
         assert ours[-1:] == frames[-1:], actual.stderr[-3000:]
+        # More: the whole traceback is python's, frames of inlined functions, carets and chained causes included.
+        assert _traceback(actual.stderr) == _traceback(expected.stderr)
     assert sorted(actual.files) == sorted(expected.files)
     for name, data in expected.files.items():
         assert same_text(data.decode(), actual.files[name].decode()), f"working/{name} differs"

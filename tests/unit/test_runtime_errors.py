@@ -38,6 +38,14 @@ FAILING = {
     "fit": READ + 'from sklearn.linear_model import Ridge\nX = train[["LotArea", "MSZoning"]]\nm = Ridge()\nm.fit(X, train["SalePrice"])\n',
     # of two chained calls starting at one position, the outer one fails
     "chained": READ + 'z = train.fillna(0).astype({"MSZoning": "int64"})\n',
+    # of two subscripts starting at one position, the outer one fails
+    "nested_subscripts": READ + 'print(train["SalePrice"].iloc[len(train)])\n',
+    # inlined helpers: python shows a frame per call, each with its carets
+    "inlined": READ + "def add(frame, k=2):\n    frame['t'] = frame['SalePrise'] * k\n    return frame\n\n"
+    "def main():\n    out = add(train)\n    print(out.shape)\n\nmain()\n",
+    # opaque code inside an inlined helper raises through the same frames
+    "inlined_opaque": READ + "def check(frame):\n    assert len(frame) > 5000, f'only {len(frame)} rows'\n\n"
+    "def main():\n    print('checking')\n    check(train)\n\nmain()\n",
 }
 
 

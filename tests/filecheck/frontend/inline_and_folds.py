@@ -21,10 +21,11 @@ def main():
 
 main()
 # CHECK: %[[TRAIN:.*]] = "df.read_csv"() <{path = "../../../examples/house_prices/input/train.csv"
-# CHECK-SAME: loc("{{.*}}inline_and_folds.py":11:12)
+# Inside load(), called from main() at 15:13, itself called at 22:1: the frames python would show.
+# CHECK-SAME: loc(callsite("load"("{{.*}}inline_and_folds.py":11:12) at callsite("main"("{{.*}}inline_and_folds.py":15:13) at "{{.*}}inline_and_folds.py":22:1)))
 # CHECK: %[[KF:.*]] = "ml.estimator"({{.*}}) <{class = "sklearn.model_selection.KFold", kwnames = ["n_splits", "shuffle", "random_state"]}>
 # CHECK: %[[FOLDS:.*]] = "ml.folds"(%[[KF]], %[[TRAIN]]) <{kwnames = []}>
-# CHECK-SAME: loc("{{.*}}inline_and_folds.py":17:37)
+# CHECK-SAME: loc(callsite("main"("{{.*}}inline_and_folds.py":17:37) at "{{.*}}inline_and_folds.py":22:1))
 # CHECK: "ml.fit"
 # CHECK: "ml.metric"({{.*}}) <{metric = "sklearn.metrics.mean_squared_error"
 # CHECK: "python.print"
