@@ -139,9 +139,5 @@ def test_stratumc_runs_random_programs_as_python_does(tmp_path_factory: pytest.T
     last = lambda text: (text.strip().splitlines() or [""])[-1]  # noqa: E731
     assert ours.stdout == plain.stdout, source
     assert ours.returncode == plain.returncode, (source, ours.stderr)
-    if plain.returncode and "Did you mean" in plain.stderr:
-        # Python 3.11's traceback module (which stratumc prints with) leaves
-        # the suggestion out; the frontend's part is checked in test_frontend_heldout.
-        assert last(ours.stderr) == last(plain.stderr).split(". Did you mean")[0], (source, ours.stderr)
-    else:
-        assert last(ours.stderr) == last(plain.stderr), (source, ours.stderr)
+    # "Did you mean" suggestions included: stratumc prints through the interpreter's own display.
+    assert last(ours.stderr) == last(plain.stderr), (source, ours.stderr)
