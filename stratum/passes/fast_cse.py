@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp, UnregisteredOp
+from xdsl.dialects.builtin import ArrayAttr, FusedLoc, ModuleOp, NoneAttr, UnknownLoc, UnregisteredOp
 from xdsl.ir import Attribute, Block, Operation
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
@@ -191,6 +191,7 @@ def fast_cse(block: Block, classes: _Classes) -> None:
             found = known.get(key)
             if found is not None and (kind == _PURE or found[1] > last_write):
                 if _replace(op, found[0], known, visited, key_of):
+                    _fuse_locations(found[0], op)
                     to_erase.append(op)
             else:
                 known[key] = (op, position)
@@ -199,6 +200,22 @@ def fast_cse(block: Block, classes: _Classes) -> None:
     for op in to_erase:
         if op.parent is not None:
             rewriter.erase_op(op)
+
+
+def _fuse_locations(kept: Operation, merged: Operation) -> None:
+    """The kept op stands for both statements now: it keeps both positions (the
+    executor warns at each statement that computed the value, as python does)."""
+    if merged.location == kept.location or isinstance(merged.location, UnknownLoc):
+        return
+    if isinstance(kept.location, UnknownLoc):
+        kept.location = merged.location
+        return
+    locations = [*_locations(kept.location), *(l for l in _locations(merged.location) if l not in _locations(kept.location))]
+    kept.location = FusedLoc(ArrayAttr(locations), NoneAttr())
+
+
+def _locations(loc: Attribute) -> list[Attribute]:
+    return list(loc.locations.data) if isinstance(loc, FusedLoc) else [loc]
 
 
 def _replace(op: Operation, existing: Operation, known: dict[tuple[Any, ...], Any], visited: set[Operation], key_of: Any) -> bool:

@@ -524,7 +524,12 @@ class Executor:
             )
 
     def _replay_warnings_again(self, value: SSAValue, run: ScriptRun, anchor: Operation) -> None:
-        """A value merged from several statements warns at each of them, as each call would."""
+        """A value merged from several statements warns at each of them, as each call would.
+
+        CSE keeps the position of every statement it merged (a fused location);
+        a later statement that only uses the value computed nothing, and python
+        would not warn there.
+        """
         if not isinstance(value.owner, Operation):
             return
         op, _, _ = _producer(value)
@@ -533,6 +538,8 @@ class Executor:
         loc = _location_in(anchor, run.path)
         first = _location_in(op, run.path)
         if loc is None or first is None or loc.line.data == first.line.data:
+            return
+        if loc.line.data not in _lines_in(op, run.path):
             return
         registry = run.module.__dict__.setdefault("__warningregistry__", {})
         for w in self._warnings[op]:
@@ -715,6 +722,14 @@ def _full_location_in(op: Operation, path: str) -> Any:
         if position is not None and position.filename.data == path:
             return candidate
     return None
+
+
+def _lines_in(op: Operation, path: str) -> set[int]:
+    """The lines of script ``path`` whose statements ``op`` computes (several once CSE merged them)."""
+    loc = op.location
+    candidates = loc.locations.data if isinstance(loc, FusedLoc) else (loc,)
+    positions = (innermost(c) for c in candidates)
+    return {p.line.data for p in positions if p is not None and p.filename.data == path}
 
 
 def _location_in(op: Operation, path: str) -> FileLineColLoc | None:

@@ -1,0 +1,32 @@
+"""Warnings of native ops reach stderr as under python: at each statement that computed the value, nowhere else."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT
+
+SCRIPTS = {
+    # One statement warns; later statements only use its value: python warns once.
+    "used_later": 'import pandas as pd\ntrain = pd.read_csv("./input/train.csv").fillna(0)\nprint(train.shape)\n'
+    'x = train["LotArea"] * 2\nprint(x.sum())\nsame = train\nprint(train.iloc[:2, :3])\n'
+    "total = 0\nfor c in train.columns:\n    total += len(c)\nprint(total)\n",
+    # Two statements compute the same thing (CSE merges them): python warns at both, not at the print after.
+    "computed_twice": 'import pandas as pd\ndf = pd.DataFrame({"a": [1.0, None], "b": ["x", None]})\n'
+    "f1 = df.fillna(0)\nprint(f1.shape)\nf2 = df.fillna(0)\nprint(f2.shape, f1.dtypes.tolist())\nprint(f1)\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_warnings_appear_where_python_shows_them(tmp_path: Path, name: str) -> None:
+    (tmp_path / "input").symlink_to(ROOT / "examples" / "house_prices" / "input")
+    script = tmp_path / f"{name}.py"
+    script.write_text(SCRIPTS[name])
+    plain = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True)
+    ran = subprocess.run([sys.executable, "-m", "stratum.cli", "--run", str(script)], cwd=tmp_path, capture_output=True, text=True)
+    assert "Warning" in plain.stderr
+    assert (ran.stdout, ran.returncode, ran.stderr) == (plain.stdout, plain.returncode, plain.stderr)
