@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -155,15 +156,22 @@ def _cache(args: argparse.Namespace, *, scratch: str | None = None) -> object:
         _fail(f"cannot use cache directory {args.cache_dir!r}: {error.strerror or error}")
 
 
-def _preload(module: object) -> None:
-    """Imports the heavy libraries the scripts import, once, before workers fork."""
+def _preload(module: object, scripts: set[int] | None = None) -> None:
+    """Imports the heavy libraries the scripts import, once, before workers fork.
+
+    ``scripts``: only those of these scripts (the others are replayed, or run elsewhere).
+    """
     import importlib
 
+    from stratum.ir import plan
     from stratum.ir import python as py
 
-    names = {"numpy", "pandas", "sklearn"}
+    names = {"numpy", "pandas", "sklearn"} if scripts is None or scripts else set()
     for op in module.walk():  # type: ignore[attr-defined]
         if isinstance(op, py.ImportOp):
+            task = op.parent_op()
+            if scripts is not None and isinstance(task, plan.TaskOp) and not scripts & {i.data for i in task.scripts.data}:
+                continue
             names.add(op.module.data)
     for name in sorted(names):
         if name.split(".")[0] in {"numpy", "pandas", "sklearn", "scipy", "lightgbm", "xgboost"}:
@@ -180,7 +188,10 @@ def _run_batch(module: object, paths: list[str], args: argparse.Namespace, stats
 
     scratch = None if not args.no_cache else tempfile.mkdtemp(prefix="stratum-values-")
     cache = _cache(args, scratch=scratch)
-    _preload(module)
+    if args.executor == "ray":
+        preload = None  # Ray's workers import for themselves
+    else:
+        preload = functools.partial(_preload, module)
     options = BatchOptions(
         workdir=Path(args.workdir or ".").resolve(),
         results=Path(args.results),
@@ -189,6 +200,7 @@ def _run_batch(module: object, paths: list[str], args: argparse.Namespace, stats
         cache=cache,  # type: ignore[arg-type]
         progress=sys.stderr.isatty(),
         replay=not args.no_replay,
+        preload=preload,
     )
     try:
         if args.executor == "ray":

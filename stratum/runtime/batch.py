@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,9 @@ class BatchOptions:
     cache: ValueCache | None = None
     progress: bool = False
     replay: bool = True  # replay unchanged deterministic scripts from the cache
+    # Called with the scripts that will run (not replayed) before the first fork: imports
+    # their libraries once, so every worker inherits them.
+    preload: Callable[[set[int]], None] | None = None
 
 
 @dataclass
@@ -321,6 +325,8 @@ def run_batch(module: ModuleOp, paths: list[str], options: BatchOptions) -> Batc
     progress = _Progress(len(paths)) if options.progress else None
     batch_started = time.perf_counter()
     replays = Replays(paths, options)
+    if options.preload is not None:
+        options.preload({k for k in range(len(paths)) if not replays.will_replay(k)})
     try:
         while pending or running:
             while pending and len(running) < options.jobs:
@@ -423,6 +429,7 @@ class Replays:
 
     def __init__(self, paths: list[str], options: BatchOptions):
         self.keys: list[str | None] = [None] * len(paths)
+        self.entries: dict[int, dict[str, Any] | None] = {}
         self.cache = options.cache
         if self.cache is None or not options.replay:
             return
@@ -440,15 +447,25 @@ class Replays:
             if replay.replayable_source(source):
                 self.keys[k] = replay.outcome_key(self.cache, script=path, source=source, tree=tree, timeout=options.timeout, stratum=_STRATUM)
 
+    def will_replay(self, k: int) -> bool:
+        """Whether script ``k`` has a stored outcome to replay (looked up once)."""
+        if k not in self.entries:
+            key = self.keys[k]
+            if key is None:
+                self.entries[k] = None
+            else:
+                from stratum.runtime import replay
+
+                self.entries[k] = replay.lookup(self.cache, key)  # type: ignore[arg-type]
+        return self.entries[k] is not None
+
     def replay(self, k: int, result: ScriptResult, directory: Path, created: list[Path]) -> bool:
-        key = self.keys[k]
-        if key is None:
+        if not self.will_replay(k):
             return False
         from stratum.runtime import replay
 
-        entry = replay.lookup(self.cache, key)  # type: ignore[arg-type]
-        if entry is None:
-            return False
+        entry = self.entries[k]
+        assert entry is not None
         started = time.perf_counter()
         _unmirror(created)  # the earlier run's directory held no links at the end either
         replay.restore(directory, entry)
