@@ -21,9 +21,10 @@ import ast
 import builtins
 import functools
 import itertools
+import weakref
 import operator
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,7 +161,8 @@ class LoweringStats:
 
 _UNROLL_LIMIT = 128
 _IDENTITY_ATTR = "stratum.identity"
-_identities = itertools.count()
+# Identities are numbered per module (block), so one batch always prints the same IR.
+_identities: weakref.WeakKeyDictionary[Block, Iterator[int]] = weakref.WeakKeyDictionary()
 _INLINE_DEPTH_LIMIT = 8
 _RESULT_NAME = "__r__"  # as long as the keyword `return` it replaces
 
@@ -858,10 +860,17 @@ class ScriptLowering:
         container would then change both. A unique attribute keeps each such
         computation apart. (Top-level inputs are told apart by alias groups.)
         """
-        for value in self._contained_closure(inputs):
-            owner = value.owner
-            if isinstance(owner, Operation) and not isinstance(owner, (py.ExecOp, py.ArgOp, py.ConstantOp, py.ImportOp)):
-                owner.attributes[_IDENTITY_ATTR] = IntAttr(next(_identities))
+        owners = [
+            v.owner for v in self._contained_closure(inputs)
+            if isinstance(v.owner, Operation) and not isinstance(v.owner, (py.ExecOp, py.ArgOp, py.ConstantOp, py.ImportOp))
+        ]
+        if not owners:
+            return
+        # In program order (the closure is a set), from the module's own counter.
+        position = {op: i for i, op in enumerate(self.block.ops)}
+        counter = _identities.setdefault(self.block, itertools.count())
+        for owner in sorted(dict.fromkeys(owners), key=lambda op: position.get(op, len(position))):
+            owner.attributes[_IDENTITY_ATTR] = IntAttr(next(counter))
 
     def _contained_closure(self, values: list[SSAValue]) -> set[SSAValue]:
         """Values held, directly or not, by the containers among ``values``."""

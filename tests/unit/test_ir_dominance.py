@@ -40,3 +40,23 @@ def test_values_are_defined_before_use(name: str, monkeypatch: pytest.MonkeyPatc
     monkeypatch.chdir(ROOT / "examples" / name.split("/")[0])  # ./input/ holds the task's data: schemas get profiled
     optimized = compile_optimized([Script.load(str(CORPUS / name))], use_cache=False)
     assert _undominated(optimized.module.body.block) == []
+
+
+def test_printed_ir_is_the_same_in_every_process() -> None:
+    """Identities of contained values are numbered in program order, per module: the IR does not
+    depend on set iteration order (PYTHONHASHSEED) or on what the process compiled before."""
+    import os
+    import subprocess
+    import sys
+
+    script = CORPUS / "house_prices" / "hp_l8_s0_pipeline_models.py"
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "stratum.cli", "--emit", "opt", str(script)],
+            cwd=ROOT / "examples" / "house_prices", capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        assert "stratum.identity" in proc.stdout  # the case this test is about
+        outputs.add(proc.stdout)
+    assert len(outputs) == 1
