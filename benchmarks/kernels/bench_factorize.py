@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
-from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
 import stratum.backends.rust as rust
+
+from _timing import best_time
 
 DISTINCT = 1000
 
@@ -47,15 +47,6 @@ def make_column(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
     fresh = np.empty(n, dtype=object)
     fresh[:] = [None if k == DISTINCT else f"category-{k:04d}" for k in keys.tolist()]
     return fresh
-
-
-def best_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def assert_identical(actual: tuple, expected: tuple) -> None:

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
-from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
 import stratum.backends.rust as rust
 from stratum.backends.rust.groupby import groupby_agg, groupby_transform
+
+from _timing import best_time
 
 DISTINCT = 1000
 OPS = [("agg", "sum"), ("agg", "mean"), ("agg", "std"), ("agg", "median"), ("agg", "count"), ("transform", "mean")]
@@ -39,15 +39,6 @@ def make_frame(kind: str, n: int, rng: np.random.Generator) -> pd.DataFrame:
     pool = np.array([f"customer-{i:04d}" for i in range(DISTINCT)] + [None], dtype=object)
     keys[rng.random(n) < 0.01] = DISTINCT
     return pd.DataFrame({"k": pd.Series(pool[keys], dtype="str"), "v": values})
-
-
-def best_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main() -> None:

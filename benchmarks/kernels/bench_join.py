@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
-from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -31,6 +29,8 @@ import pandas as pd
 import stratum.backends.rust as rust
 from stratum.backends.rust import join
 from stratum.backends.rust.join import merge
+
+from _timing import best_time
 
 
 def make_frames(kind: str, n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -45,15 +45,6 @@ def make_frames(kind: str, n: int, rng: np.random.Generator) -> tuple[pd.DataFra
     left = pd.DataFrame({"k": left_keys, "x": rng.normal(size=n), "c": rng.integers(0, 100, n)})
     right = pd.DataFrame({"k": right_keys, "y": rng.normal(size=len(right_keys))})
     return left, right
-
-
-def best_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main() -> None:

@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 import stratum.backends.rust as rust
 from stratum.backends.rust.onehot import get_dummies
+
+from _timing import best_time
 
 LEVELS = 20
 
@@ -48,15 +49,6 @@ def make_input(kind: str, n: int, rng: np.random.Generator) -> tuple[Any, dict]:
         }
     )
     return frame, {"drop_first": True}
-
-
-def best_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main() -> None:

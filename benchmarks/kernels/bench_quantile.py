@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
-from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
 import stratum.backends.rust as rust
 from stratum.backends.rust.quantile import median, quantile
+
+from _timing import best_time
 
 OPS = [("median", None), ("quantile", 0.25), ("quantile", 0.9)]
 
@@ -32,15 +32,6 @@ def make_series(kind: str, n: int, rng: np.random.Generator) -> pd.Series:
     values = rng.normal(size=n) * 100
     values[rng.random(n) < 0.05] = np.nan
     return pd.Series(values)
-
-
-def best_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main() -> None:

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
-from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
 import stratum.backends.rust as rust
 from stratum.backends.rust.value_counts import value_counts
+
+from _timing import best_time
 
 DISTINCT = 1000
 
@@ -39,15 +39,6 @@ def make_series(kind: str, n: int, rng: np.random.Generator) -> pd.Series:
     keys[rng.random(n) < 0.05] = DISTINCT
     pool = np.array([f"category-{i:04d}" for i in range(DISTINCT)] + [None], dtype=object)
     return pd.Series(pool[keys], dtype="str" if kind == "str" else object)
-
-
-def best_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main() -> None:

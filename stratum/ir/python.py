@@ -15,10 +15,11 @@ needs the value, which is where Python would have raised it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from xdsl.dialects.builtin import UNKNOWN_LOC, ArrayAttr, FileLineColLoc, IntAttr, StringAttr, UnitAttr
-from xdsl.ir import Attribute, BlockArgument, Dialect, OpResult, ParametrizedAttribute, SSAValue, TypeAttribute, Use
+from xdsl.ir import Attribute, BlockArgument, Dialect, OpResult, ParametrizedAttribute, TypeAttribute, Use
 from xdsl.ir.core import SSAValues
 from xdsl.irdl import (
     IRDLOperation,
@@ -97,45 +98,9 @@ class StratumOp(IRDLOperation):
         operand_kinds, result_kinds, defaults = shape
         if operand_kinds is None or attributes or successors or regions:
             return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
-        flat: list[SSAValue] = []
-        if operands:
-            if len(operands) != len(operand_kinds):
-                return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
-            for kind, arg in zip(operand_kinds, operands):
-                if kind == _SINGLE:
-                    if not isinstance(arg, _VALUE_TYPES):
-                        return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
-                    flat.append(arg)
-                else:
-                    if type(arg) is not list and type(arg) is not tuple:
-                        return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
-                    if kind == _OPTIONAL and len(arg) > 1:
-                        return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
-                    for value in arg:
-                        if not isinstance(value, _VALUE_TYPES):
-                            return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
-                        flat.append(value)
-        elif operand_kinds:
-            return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
-        types: list[Attribute] = []
-        if result_types:
-            if len(result_types) != len(result_kinds):
-                return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
-            for kind, arg in zip(result_kinds, result_types):
-                if kind == _SINGLE:
-                    if not isinstance(arg, Attribute):
-                        return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
-                    types.append(arg)
-                else:
-                    if type(arg) is not list and type(arg) is not tuple:
-                        return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
-                    if kind == _OPTIONAL and len(arg) > 1:
-                        return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
-                    for t in arg:
-                        if not isinstance(t, Attribute):
-                            return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
-                        types.append(t)
-        elif result_kinds:
+        flat = _flatten(operand_kinds, operands, _VALUE_TYPES)
+        types = _flatten(result_kinds, result_types, Attribute)
+        if flat is None or types is None:
             return _generic_init(self, operands, result_types, properties, attributes, successors, regions)
         # What Operation.__init__ and IRDLOperation.__post_init__ do.
         uses = tuple(Use(self, i) for i in range(len(flat)))
@@ -154,6 +119,31 @@ class StratumOp(IRDLOperation):
         self._successors = ()
         self._successor_uses = ()
         self.regions = ()
+
+
+def _flatten(kinds: Sequence[int], args: Sequence[Any] | None, item: type | tuple[type, ...]) -> list[Any] | None:
+    """Operands or result types in order, flattened as ``kinds`` say; None when their shape
+    differs (then xDSL's own builder runs, with its errors)."""
+    if not args:
+        return None if kinds else []
+    if len(args) != len(kinds):
+        return None
+    flat: list[Any] = []
+    for kind, arg in zip(kinds, args):
+        if kind == _SINGLE:
+            if not isinstance(arg, item):
+                return None
+            flat.append(arg)
+            continue
+        if type(arg) is not list and type(arg) is not tuple:
+            return None
+        if kind == _OPTIONAL and len(arg) > 1:
+            return None
+        for value in arg:
+            if not isinstance(value, item):
+                return None
+            flat.append(value)
+    return flat
 
 
 def _generic_init(op: IRDLOperation, operands: Any, result_types: Any, properties: Any, attributes: Any, successors: Any, regions: Any) -> None:

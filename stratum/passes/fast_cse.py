@@ -10,7 +10,9 @@ write is remembered by position, and liveness is one
 reverse walk (repeated only while it changes, exactly as xDSL's).
 
 The rules are xDSL's, so the result is the IR xDSL's ``cse`` and ``dce``
-produce (``tests/unit/test_fast_cse.py`` compares them):
+produce (``tests/unit/test_fast_cse.py`` compares them), except for
+locations: a kept op also takes the positions of the ops merged into it (a
+fused location), so the executor knows every statement that computed it:
 
 - ops merge only when name, operands (in order), result types, properties and
   attributes are all equal;

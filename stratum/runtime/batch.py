@@ -436,16 +436,21 @@ class Replays:
         from stratum.compile_cache import _STRATUM
         from stratum.runtime import replay
 
-        tree = replay.tree_fingerprint(options.workdir, self.cache, {os.path.realpath(options.results), os.path.realpath(self.cache.root)})
-        if tree is None:
-            return
+        sources: dict[int, str] = {}
         for k, path in enumerate(paths):
             try:
                 source = Path(path).read_text()
             except (OSError, UnicodeDecodeError):
                 continue
             if replay.replayable_source(source):
-                self.keys[k] = replay.outcome_key(self.cache, script=path, source=source, tree=tree, timeout=options.timeout, stratum=_STRATUM)
+                sources[k] = source
+        if not sources:
+            return  # hashing the base directory would be for nothing
+        tree = replay.tree_fingerprint(options.workdir, self.cache, {os.path.realpath(options.results), os.path.realpath(self.cache.root)})
+        if tree is None:
+            return
+        for k, source in sources.items():
+            self.keys[k] = replay.outcome_key(self.cache, script=paths[k], source=source, tree=tree, timeout=options.timeout, stratum=_STRATUM)
 
     def will_replay(self, k: int) -> bool:
         """Whether script ``k`` has a stored outcome to replay (looked up once)."""

@@ -61,6 +61,18 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+def content_fingerprint(real: str) -> str | None:
+    """``real:<hash of the file's bytes>``; None if it cannot be read."""
+    h = hashlib.blake2b(digest_size=20)
+    try:
+        with open(real, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None
+    return f"{real}:{h.hexdigest()}"
+
+
 @dataclass
 class CacheStats:
     hits: int = 0
@@ -102,14 +114,9 @@ class ValueCache:
         if isinstance(stored, str):
             self._file_hashes[memo_key] = stored
             return stored
-        h = hashlib.blake2b(digest_size=20)
-        try:
-            with open(real, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    h.update(block)
-        except OSError:
+        fingerprint = content_fingerprint(real)
+        if fingerprint is None:
             return None
-        fingerprint = f"{real}:{h.hexdigest()}"
         self._file_hashes[memo_key] = fingerprint
         self.put(stat_key, fingerprint, count=False)
         return fingerprint

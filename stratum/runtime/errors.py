@@ -1,8 +1,9 @@
 """Exceptions as the script itself would have raised them.
 
 Frames of Stratum's own code are removed from tracebacks. An exception raised
-by a native op is re-raised from a one-statement code object compiled at the
-script's file and line, so the traceback reads like Python's own.
+by a native op is re-raised through code objects compiled at the script's
+file and lines, one per frame python would have had (the script's inlined
+functions included), so the traceback reads like Python's own.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import ast
 import functools
 import linecache
 import sys
-import traceback
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,15 +195,6 @@ def _renamed(const: object, names: list[str], frames: list[Frame]) -> object:
         name = frames[names.index(const.co_name)].function
         return const.replace(co_name=name, co_qualname=name)
     return const
-
-
-def raise_at(exc: BaseException, filename: str, line: int, col: int) -> None:
-    """Raises ``exc`` from a frame at ``filename:line`` of the script's top level."""
-    raise_through(exc, [Frame("<module>", filename, line, col)], prefer=())
-
-
-def format_exception(exc: BaseException) -> str:
-    return "".join(traceback.format_exception(strip_internal_frames(exc)))
 
 
 def print_exception(exc: BaseException) -> None:

@@ -740,8 +740,8 @@ def _location_in(op: Operation, path: str) -> FileLineColLoc | None:
 
 def _callee_name(op: Operation) -> str | None:
     """The name the script calls for this op, when it is a call (``astype`` of ``x.astype(t)``)."""
-    for field in ("method", "callee"):
-        value = op.properties.get(field)
+    for name in ("method", "callee"):
+        value = op.properties.get(name)
         if isinstance(value, StringAttr):
             return value.data.rpartition(".")[2]
     if isinstance(op, ml.FitOp):

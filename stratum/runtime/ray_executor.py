@@ -25,7 +25,6 @@ Ray is an optional extra (``pip install stratum[ray]``), imported only here.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import pickle
 import select
@@ -53,7 +52,7 @@ from stratum.runtime.batch import (
     script_ids,
     write_summary,
 )
-from stratum.runtime.cache import MISS, CacheStats, ValueCache, _salt, digest
+from stratum.runtime.cache import MISS, CacheStats, ValueCache, _salt, content_fingerprint, digest
 
 # Libraries the workers import once, before forking scripts.
 WARM_MODULES = ("numpy", "pandas", "sklearn", "scipy", "lightgbm", "xgboost")
@@ -127,15 +126,14 @@ class ObjectStoreCache:
         try:
             real = os.path.realpath(path)
             info = os.stat(real)
-            memo_key = (real, info.st_ino, info.st_size, info.st_mtime_ns)
-            if memo_key not in self._file_hashes:
-                h = hashlib.blake2b(digest_size=20)
-                with open(real, "rb") as handle:
-                    for block in iter(lambda: handle.read(1 << 20), b""):
-                        h.update(block)
-                self._file_hashes[memo_key] = f"{real}:{h.hexdigest()}"
         except OSError:
             return None
+        memo_key = (real, info.st_ino, info.st_size, info.st_mtime_ns)
+        if memo_key not in self._file_hashes:
+            fingerprint = content_fingerprint(real)
+            if fingerprint is None:
+                return None
+            self._file_hashes[memo_key] = fingerprint
         return self._file_hashes[memo_key]
 
     def get(self, key: str, *, count: bool = True) -> Any:

@@ -133,8 +133,11 @@ class RunWatch:
         self._opened: list[str] = []
         # The script's own inputs are in the key already; system files and the installed
         # libraries (their versions are in the key) are the machine, not the script's data.
+        # Not every sys.path entry: a source checkout on it may hold data files.
         # Stratum's own cache is read by Stratum, not by the script.
-        system = {"/proc", "/sys", "/dev", sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path[1:], str(getattr(cache, "root", "") or "")}
+        import site
+
+        system = {"/proc", "/sys", "/dev", sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(), site.getusersitepackages(), str(getattr(cache, "root", "") or "")}
         self._covered = tuple(os.path.realpath(p) + os.sep for p in (self.base, self.directory, *system) if p)
         for name, module in _generators():
             self._states[name] = _state(name, module)

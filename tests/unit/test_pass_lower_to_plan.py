@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +18,7 @@ from stratum.ir import dataframe as df
 from stratum.passes import DEFAULT_PIPELINE
 from stratum.passes.lower_to_plan import NOMINAL_ROWS, backend_cost, choose_backend, reference_cost
 from stratum.runtime.executor import Executor
+from helpers import in_tmp
 
 SCRIPT = 'import numpy as np\nimport pandas as pd\ndf = pd.read_csv("data.csv")\nprint(float(np.log1p(df["x"] * 2.0 + 1.0).sum()))\n'
 
@@ -67,15 +66,6 @@ def _plan(tmp: Path, rows: int, passes: str = DEFAULT_PIPELINE) -> tuple[str, ob
     return stages.plan, batch.module
 
 
-@contextlib.contextmanager
-def _in_tmp():
-    old = os.getcwd()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.chdir(tmp)
-        try:
-            yield Path(tmp)
-        finally:
-            os.chdir(old)
 
 
 def _task_of(plan: str, op_name: str) -> str:
@@ -87,7 +77,7 @@ def _task_of(plan: str, op_name: str) -> str:
 @pytest.mark.parametrize(("rows", "expected"), [(50, "reference"), (30_000, "numba")])
 def test_profiled_rows_choose_the_backend(monkeypatch: pytest.MonkeyPatch, rows: int, expected: str) -> None:
     monkeypatch.setenv("STRATUM_KERNEL_MIN_ROWS", "20000")
-    with _in_tmp() as tmp:
+    with in_tmp() as tmp:
         plan, module = _plan(tmp, rows)
         read, fused = _task_of(plan, "df.read_csv"), _task_of(plan, "df.fused")
         assert f"rows = #builtin.int<{rows}>" in read and f"rows = #builtin.int<{rows}>" in fused
@@ -102,7 +92,7 @@ def test_profiled_rows_choose_the_backend(monkeypatch: pytest.MonkeyPatch, rows:
 
 
 def test_projection_lowers_the_read_cost() -> None:
-    with _in_tmp() as tmp:
+    with in_tmp() as tmp:
         narrowed, _ = _plan(tmp, 1000)
         whole, _ = _plan(tmp, 1000, DEFAULT_PIPELINE.replace("push-projection,", ""))
 
@@ -118,7 +108,7 @@ def test_emit_plan_shows_backend_cost_rows_and_sharing_scripts() -> None:
     import subprocess
     import sys
 
-    with _in_tmp() as tmp:
+    with in_tmp() as tmp:
         pd.DataFrame({"x": np.linspace(0.0, 1.0, 40), "y": np.arange(40)}).to_csv("data.csv", index=False)
         (tmp / "a.py").write_text(SCRIPT)
         (tmp / "b.py").write_text(SCRIPT.replace("print(", "print(1 + "))

@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
-import os
-import tempfile
 import weakref
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from hypothesis import given
+from helpers import in_tmp
 from test_batch_properties import _plain, batches
 
 from stratum.driver import optimize_and_lower
@@ -42,15 +41,6 @@ print("done")
 """
 
 
-@contextlib.contextmanager
-def _in_tmp():
-    old = os.getcwd()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.chdir(tmp)
-        try:
-            yield Path(tmp)
-        finally:
-            os.chdir(old)
 
 
 def _compile(sources: list[str], passes: str = DEFAULT_PIPELINE) -> Any:
@@ -95,7 +85,7 @@ def _alive_at_last_print(module: Any, free_dead: bool) -> tuple[str, int, int, d
 
 
 def test_intermediates_are_dropped_after_their_last_use() -> None:
-    with _in_tmp():
+    with in_tmp():
         pd.DataFrame({"x": [1.5, np.nan, -2.0, 4.0], "y": [1, 2, 3, 4], "z": ["p", "q", "r", "s"]}).to_csv("data.csv", index=False)
         module, (path,) = _compile([STEPS])
         expected = _plain([path])[0]
@@ -113,7 +103,7 @@ def test_intermediates_are_dropped_after_their_last_use() -> None:
 
 
 def test_shared_values_live_until_the_last_script_that_uses_them() -> None:
-    with _in_tmp():
+    with in_tmp():
         head = "import numpy as np\nshared = np.log1p(np.arange(50.0)) * 2.0\n"
         sources = [head + "print(shared.sum())\n", head + 'print("between")\n', head + "print(shared.max())\nprint(shared.min())\n"]
         module, paths = _compile(sources)
@@ -136,7 +126,7 @@ def test_shared_values_live_until_the_last_script_that_uses_them() -> None:
 
 
 def test_only_selected_scripts_keep_values_alive() -> None:
-    with _in_tmp():
+    with in_tmp():
         pd.DataFrame({"x": [1.0, 2.0]}).to_csv("data.csv", index=False)
         head = 'import pandas as pd\ndf = pd.read_csv("data.csv")\nv = df["x"] + 1.0\n'
         module, paths = _compile([head + "print(v.sum())\n", head + 'print("other")\nprint(v.max())\n'])
@@ -149,7 +139,7 @@ def test_only_selected_scripts_keep_values_alive() -> None:
 @given(batches())
 def test_freeing_changes_no_output(batch: tuple[pd.DataFrame, list[str]]) -> None:
     frame, sources = batch
-    with _in_tmp(), np.errstate(all="ignore"):
+    with in_tmp(), np.errstate(all="ignore"):
         frame.to_csv("data.csv", index=False)
         module, paths = _compile(sources)
         expected = _plain(paths)

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -30,6 +28,7 @@ from stratum.frontend import Script, compile_scripts
 from stratum.passes import DEFAULT_PIPELINE
 from stratum.passes.push_projection import USECOLS
 from stratum.runtime.executor import Executor
+from helpers import in_tmp
 
 HEADER = "import numpy as np\nimport pandas as pd\ndf = pd.read_csv('data.csv')\n"
 NAMES = ["a", "b", "c", "d"]
@@ -104,15 +103,6 @@ def _stratum(paths: list[Path], passes: str) -> tuple[Outcome, str]:
     return (out.getvalue(), errors, [f"{w.category.__name__}: {w.message}" for w in caught]), stages.plan
 
 
-@contextlib.contextmanager
-def _in_tmp():
-    old = os.getcwd()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.chdir(tmp)
-        try:
-            yield Path(tmp)
-        finally:
-            os.chdir(old)
 
 
 def _write_scripts(tmp: Path, sources: list[str]) -> list[Path]:
@@ -127,7 +117,7 @@ def _write_scripts(tmp: Path, sources: list[str]) -> list[Path]:
 @given(batches())
 def test_projected_reads_give_the_same_results(batch: tuple[str, list[str]]) -> None:
     data, sources = batch
-    with _in_tmp() as tmp, np.errstate(all="ignore"):
+    with in_tmp() as tmp, np.errstate(all="ignore"):
         (tmp / "data.csv").write_text(data)
         paths = _write_scripts(tmp, sources)
         expected = _plain(paths)
@@ -137,7 +127,7 @@ def test_projected_reads_give_the_same_results(batch: tuple[str, list[str]]) -> 
 
 
 def test_merged_read_keeps_the_union_in_file_order() -> None:
-    with _in_tmp() as tmp:
+    with in_tmp() as tmp:
         pd.DataFrame({"a": [1, 2], "b": [0.5, np.nan], "c": ["x", "y"], "d": [3, 4]}).to_csv("data.csv", index=False)
         # Two reads CSE merges (no effect between them), each user reading its own columns.
         script = 'import pandas as pd\nprint(pd.read_csv("data.csv")["d"].sum(), pd.read_csv("data.csv")[["b", "a"]].to_string())\n'
@@ -161,7 +151,7 @@ def test_merged_read_keeps_the_union_in_file_order() -> None:
     ],
 )
 def test_refused_reads_stay_whole(data: str, scripts: list[str]) -> None:
-    with _in_tmp() as tmp:
+    with in_tmp() as tmp:
         Path("data.csv").write_text(data)
         paths = _write_scripts(tmp, [HEADER.replace("df = pd.read_csv('data.csv')\n", "") + s if "usecols" in s else HEADER + s for s in scripts])
         expected = _plain(paths)
@@ -171,7 +161,7 @@ def test_refused_reads_stay_whole(data: str, scripts: list[str]) -> None:
 
 
 def test_shape_len_and_drop_keep_the_read_narrow() -> None:
-    with _in_tmp() as tmp:
+    with in_tmp() as tmp:
         pd.DataFrame({"a": [1, 2, 3], "b": [0.5, np.nan, 2.0], "c": ["x", "y", "z"], "d": [3, 4, 5]}).to_csv("data.csv", index=False)
         script = HEADER + 'print(df.shape, len(df))\nX = df.drop(columns=["d"])\nprint(X.shape, X["a"].sum())\n'
         paths = _write_scripts(tmp, [script])
@@ -184,7 +174,7 @@ def test_shape_len_and_drop_keep_the_read_narrow() -> None:
 
 
 def test_a_file_changed_after_compiling_is_read_whole() -> None:
-    with _in_tmp() as tmp:
+    with in_tmp() as tmp:
         Path("data.csv").write_text("a,b,c\n1,2.5,x\n")
         paths = _write_scripts(tmp, [HEADER + 'print(df["a"].tolist(), df["c"].tolist())\n'])
         batch = compile_scripts([Script.load(str(p)) for p in paths])
@@ -203,7 +193,7 @@ def test_a_file_changed_after_compiling_is_read_whole() -> None:
 
 
 def test_projected_read_holds_only_the_kept_columns() -> None:
-    with _in_tmp() as tmp:
+    with in_tmp() as tmp:
         pd.DataFrame({"a": [1, 2], "b": [0.5, 1.5], "c": ["x", "y"]}).to_csv("data.csv", index=False)
         paths = _write_scripts(tmp, [HEADER + 'print(df["c"].tolist())\n'])
         batch = compile_scripts([Script.load(str(p)) for p in paths])

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
-import tempfile
 from pathlib import Path
 
 from hypothesis import given
@@ -22,6 +20,7 @@ from stratum.driver import optimize_and_lower
 from stratum.frontend import Script, compile_scripts
 from stratum.passes import DEFAULT_PIPELINE
 from stratum.runtime.executor import Executor
+from helpers import in_tmp
 
 READ = "import pandas as pd\ndf = pd.read_csv('data.csv')\n"
 _bodies = st.sampled_from(
@@ -35,15 +34,6 @@ _bodies = st.sampled_from(
 )
 
 
-@contextlib.contextmanager
-def _in_tmp():
-    old = os.getcwd()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.chdir(tmp)
-        try:
-            yield Path(tmp)
-        finally:
-            os.chdir(old)
 
 
 def _write(sources: list[str]) -> list[Path]:
@@ -60,7 +50,7 @@ DATA = "a,b\n1,0.5\n2,\n3,1.5\n"
 
 @given(st.lists(_bodies, min_size=2, max_size=4))
 def test_shared_reads_see_each_scripts_file(bodies: list[str]) -> None:
-    with _in_tmp():
+    with in_tmp():
         sources = [READ + body for body in bodies]
         paths = _write(sources)
         Path("data.csv").write_text(DATA)
@@ -70,7 +60,7 @@ def test_shared_reads_see_each_scripts_file(bodies: list[str]) -> None:
 
 
 def test_equal_reads_of_two_scripts_are_one_read() -> None:
-    with _in_tmp():
+    with in_tmp():
         Path("data.csv").write_text(DATA)
         paths = _write([READ + 'print(df["a"].sum())\n', READ + 'print(df["a"].sum() + 1)\nprint(df["b"].mean())\n'])
         expected = _plain(paths)[0]
@@ -88,7 +78,7 @@ def test_equal_reads_of_two_scripts_are_one_read() -> None:
 
 
 def test_two_reads_of_one_script_stay_apart() -> None:
-    with _in_tmp():
+    with in_tmp():
         Path("data.csv").write_text(DATA)
         script = READ + 'print(df["a"].tolist())\npd.DataFrame({"a": [9], "b": [1.0]}).to_csv("data.csv", index=False)\ndf = pd.read_csv("data.csv")\nprint(df["a"].tolist())\n'
         paths = _write([script, READ + 'print(df["a"].tolist())\n'])
@@ -99,7 +89,7 @@ def test_two_reads_of_one_script_stay_apart() -> None:
 
 
 def test_a_missing_file_fails_at_each_scripts_line() -> None:
-    with _in_tmp():
+    with in_tmp():
         paths = _write(["import pandas as pd\n\ndf = pd.read_csv('gone.csv')\n", "import pandas as pd\ndf = pd.read_csv('gone.csv')\n"])
         batch = compile_scripts([Script.load(str(p)) for p in paths])
         optimize_and_lower(batch.module, DEFAULT_PIPELINE)

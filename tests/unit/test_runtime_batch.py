@@ -78,6 +78,7 @@ def _batch(scripts: list[Path], base: Path, results: Path, *extra: str) -> tuple
         timeout=600,
         env=ENV,
     )
+    assert (results / "summary.json").exists(), proc.stderr
     summary = json.loads((results / "summary.json").read_text())
     return proc, summary
 

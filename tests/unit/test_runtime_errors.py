@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import ROOT
+from helpers import make_task_dir, python, stratumc
 
 SCRIPT = 'import pandas as pd\ntrain = pd.read_csv("./input/train.csv")\nprint("loaded")\ny = train["SalePrise"] * 2\n'
 
@@ -19,12 +17,10 @@ def _sections(stderr: str) -> list[str]:
 
 
 def test_a_native_failure_keeps_its_cause_chain(tmp_path: Path) -> None:
-    (tmp_path / "input").symlink_to(ROOT / "examples" / "house_prices" / "input")
-    script = tmp_path / "s.py"
+    script = make_task_dir(tmp_path) / "s.py"
     script.write_text(SCRIPT)
-    plain = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True)
-    ran = subprocess.run([sys.executable, "-m", "stratum.cli", "--run", str(script)], cwd=tmp_path, capture_output=True, text=True)
-    assert (ran.stdout, ran.returncode) == (plain.stdout, plain.returncode) == ("loaded\n", 1)
+    plain, ran = python(tmp_path, str(script)), stratumc(tmp_path, "--run", str(script))
+    assert (ran.stdout, ran.status) == (plain.stdout, plain.status) == ("loaded\n", 1)
     assert _sections(ran.stderr) == _sections(plain.stderr)
     assert "The above exception was the direct cause of the following exception:" in ran.stderr
     assert f'  File "{script}", line 4, in <module>' in ran.stderr
@@ -51,10 +47,8 @@ FAILING = {
 
 @pytest.mark.parametrize("name", sorted(FAILING))
 def test_the_whole_traceback_is_pythons(tmp_path: Path, name: str) -> None:
-    (tmp_path / "input").symlink_to(ROOT / "examples" / "house_prices" / "input")
-    script = tmp_path / f"{name}.py"
+    script = make_task_dir(tmp_path) / f"{name}.py"
     script.write_text(FAILING[name])
-    plain = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True)
-    ran = subprocess.run([sys.executable, "-m", "stratum.cli", "--run", str(script)], cwd=tmp_path, capture_output=True, text=True)
-    assert plain.returncode == 1
-    assert (ran.stdout, ran.returncode, ran.stderr) == (plain.stdout, plain.returncode, plain.stderr)
+    plain, ran = python(tmp_path, str(script)), stratumc(tmp_path, "--run", str(script))
+    assert plain.status == 1
+    assert ran == plain

@@ -19,7 +19,7 @@ import pytest
 pytest.importorskip("ray", reason="the [ray] extra is not installed")
 
 from helpers import ROOT, last_line  # noqa: E402
-from test_runtime_batch import ENV, SCRIPTS, TIMEOUT, _base, _outputs, _python_runs  # noqa: E402
+from test_runtime_batch import SCRIPTS, TIMEOUT, _base, _batch, _outputs, _python_runs  # noqa: E402
 
 from stratum.driver import compile_optimized, lower  # noqa: E402
 from stratum.frontend import Script  # noqa: E402
@@ -29,16 +29,6 @@ from stratum.runtime.ray_executor import dump_module, load_module, run_batch_ray
 NAMES = ("writes", "also_reads", "raises", "exits", "segfault", "hangs")
 
 
-def _batch(scripts: list[Path], base: Path, results: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "stratum.cli", "--run", *map(str, scripts), "--workdir", str(base), "--results", str(results), *extra],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=ENV,
-    )
-    assert (results / "summary.json").exists(), proc.stderr
-    return proc, json.loads((results / "summary.json").read_text())
 
 
 def test_failures_stay_isolated_and_match_python(tmp_path: Path) -> None:

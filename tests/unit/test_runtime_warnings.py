@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import ROOT
+from helpers import make_task_dir, python, stratumc
 
 SCRIPTS = {
     # One statement warns; later statements only use its value: python warns once.
@@ -23,10 +21,8 @@ SCRIPTS = {
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
 def test_warnings_appear_where_python_shows_them(tmp_path: Path, name: str) -> None:
-    (tmp_path / "input").symlink_to(ROOT / "examples" / "house_prices" / "input")
-    script = tmp_path / f"{name}.py"
+    script = make_task_dir(tmp_path) / f"{name}.py"
     script.write_text(SCRIPTS[name])
-    plain = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True)
-    ran = subprocess.run([sys.executable, "-m", "stratum.cli", "--run", str(script)], cwd=tmp_path, capture_output=True, text=True)
+    plain, ran = python(tmp_path, str(script)), stratumc(tmp_path, "--run", str(script))
     assert "Warning" in plain.stderr
-    assert (ran.stdout, ran.returncode, ran.stderr) == (plain.stdout, plain.returncode, plain.stderr)
+    assert ran == plain
