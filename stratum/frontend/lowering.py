@@ -33,7 +33,7 @@ from xdsl.dialects.builtin import ArrayAttr, CallSiteLoc, FileLineColLoc, IntAtt
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 
 from stratum.frontend import library as lib
-from stratum.frontend.names import ScriptFacts, is_known_global, is_read_only, may_retain_references, names_bound, names_read, names_stored, store_roots
+from stratum.frontend.names import ScriptFacts, free_names_read, is_known_global, is_read_only, may_retain_references, names_bound, names_read, names_stored, store_roots
 from stratum.frontend.profile import fingerprint, profile_csv
 from stratum.frontend.scopes import InlinableFunction, Scope, global_env, inlinable
 from stratum.ir import dataframe as df
@@ -91,6 +91,8 @@ _DATA_KINDS = frozenset({FRAME, COLUMN, SCALAR, ARRAY})
 # Kinds a library function or pandas method may take as arguments natively.
 _ARG_KINDS = _DATA_KINDS | {STRING, CONTAINER, TYPE, SLICE, SPLITTER}
 _NO_CONST = object()
+# Statements that may bind a name on one path and not on another.
+_BRANCHING = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.Try, ast.TryStar, ast.With, ast.AsyncWith, ast.Match, ast.NamedExpr, ast.IfExp, ast.BoolOp)
 
 
 @dataclass(frozen=True)
@@ -725,7 +727,9 @@ class ScriptLowering:
             if isinstance(env, Scope):
                 called_globals -= env.local_names
         if isinstance(env, Scope):
-            unbound = sorted(n for n in read if env.is_unbound_local(n))
+            # (A comprehension's or lambda's own variables are not the function's locals.)
+            free = read if any(isinstance(s, ast.FunctionDef) for s in stmts) else set().union(*(free_names_read(s) for s in stmts))
+            unbound = sorted(n for n in free if env.is_unbound_local(n) or n in env.maybe_unbound)
             if unbound:
                 # Python would raise UnboundLocalError (or read a later
                 # binding in a loop); separate code would see the global.
@@ -796,6 +800,11 @@ class ScriptLowering:
         if isinstance(env, Scope):
             properties["function"] = StringAttr(env.function)
             properties["local_names"] = _names_attr(sorted(n for n in set(names_in) | set(names_out) if n in env.local_names))
+        if isinstance(env, Scope):
+            # Names bound only on some paths through the code may stay unbound.
+            branching = any(isinstance(n, _BRANCHING) for s in stmts for n in ast.walk(s))
+            conditional = {n for n in bound if env.is_unbound_local(n) or n in env.maybe_unbound} if branching else set()
+            env.maybe_unbound = frozenset((env.maybe_unbound - bound) | conditional)
         op = py.ExecOp(operands=[self.state.token, inputs], properties=properties, result_types=[py.TokenType(), out_types])
         op.location = self._loc_at(line, col)
         self.block.add_op(op)
@@ -918,8 +927,11 @@ class ScriptLowering:
     # -- names ----------------------------------------------------------------
 
     def _assign_names(self, values: dict[str, Val], stmt: ast.stmt) -> None:
+        env = self.state.env
+        if isinstance(env, Scope) and env.maybe_unbound & values.keys():
+            env.maybe_unbound = env.maybe_unbound - values.keys()
         for name, val in values.items():
-            self.state.env[name] = val
+            env[name] = val
         self._bind(list(values), [v.value for v in values.values()], stmt)
 
     def _rebind_version(self, old: Val, new: Val, stmt: ast.stmt) -> None:
@@ -963,7 +975,10 @@ class ScriptLowering:
         return Val(op.result, kind, const=value)
 
     def _expr_Name(self, node: ast.Name) -> Val | Ref:
-        val = self.state.env.get(node.id)
+        env = self.state.env
+        if isinstance(env, Scope) and node.id in env.maybe_unbound:
+            raise CannotInline(f"local {node.id!r} may be unbound")
+        val = env.get(node.id)
         if val is not None:
             return val
         if hasattr(builtins, node.id) and (f"builtins.{node.id}" in lib.PURE_FUNCTIONS or f"builtins.{node.id}" in lib.TYPE_OBJECTS):
@@ -1178,6 +1193,9 @@ class ScriptLowering:
         operand = self._as_val(self.expr(node.operand), node.operand)
         if operand.is_const and isinstance(operand.const, (int, float)) and fn in ("neg", "pos"):
             return self._constant(-operand.const if fn == "neg" else +operand.const, node)
+        if fn == "not" and operand.is_const and _immutable_literal(operand.const):
+            # (`not` of a literal calls no user code: it is decided here.)
+            return self._constant(not operand.const, node)
         if fn in lib.ELEMENTWISE_OPERATOR_FUNCTIONS and operand.kind == COLUMN:
             return self._elementwise(fn, [operand], node)
         if operand.kind not in _DATA_KINDS:
@@ -1302,6 +1320,9 @@ class ScriptLowering:
         env = self.state.env
         saved = {n: env[n] for n in targets if n in env}
         elements: list[Val] = []
+        maybe_unbound = env.maybe_unbound if isinstance(env, Scope) else None
+        if isinstance(env, Scope):
+            env.maybe_unbound = env.maybe_unbound - set(targets)  # the comprehension's own variables
         try:
             for item in items:
                 for name, val in self._bind_target(gen.target, item()).items():
@@ -1314,6 +1335,8 @@ class ScriptLowering:
                     env[name] = saved[name]
                 elif name in env:
                     del env[name]
+            if isinstance(env, Scope) and maybe_unbound is not None:
+                env.maybe_unbound = maybe_unbound
         if all(e.is_const for e in elements):
             return self._constant([e.const for e in elements], node)
         op = py.BuildOp(operands=[[e.value for e in elements]], properties={"kind": StringAttr("list")}, result_types=[py.ObjectType()])
@@ -1981,7 +2004,14 @@ class ScriptLowering:
         merged = []
         for i, (column, _) in enumerate(schemas[0]):  # type: ignore[index]
             dtypes = {sc[i][1] for sc in schemas}  # type: ignore[index]
-            dtype = dtypes.pop() if len(dtypes) == 1 else "float64" if dtypes == {"int64", "float64"} else "?"
+            if len(dtypes) == 1:
+                dtype = dtypes.pop()
+            elif dtypes == {"int64", "float64"}:
+                dtype = "float64"
+            elif dtypes & {"object", "str"} and dtypes <= {"object", "str", "int64", "float64", "bool"}:
+                dtype = "object"  # strings with anything else (all-NA columns too): object, as pandas does
+            else:
+                dtype = "?"
             merged.append((column, dtype))
         return merged
 

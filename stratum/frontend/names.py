@@ -20,6 +20,51 @@ def names_read(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
+def free_names_read(node: ast.AST) -> set[str]:
+    """Names loaded in ``node`` that refer to the enclosing scope: a name a
+    comprehension or lambda binds itself is local to it there (nested ``def``
+    and class bodies are over-approximated, as in ``names_read``)."""
+    found: set[str] = set()
+
+    def visit(n: ast.AST, local: frozenset[str]) -> None:
+        if isinstance(n, ast.Name):
+            if isinstance(n.ctx, ast.Load) and n.id not in local:
+                found.add(n.id)
+            return
+        if isinstance(n, _COMPREHENSIONS):
+            # The first iterable is evaluated outside; everything else sees
+            # the comprehension's own targets.
+            inner = local | {t for g in n.generators for t in names_stored(g.target)}
+            for i, gen in enumerate(n.generators):
+                visit(gen.iter, local if i == 0 else inner)
+                for cond in gen.ifs:
+                    visit(cond, inner)
+            for part in (n.key, n.value) if isinstance(n, ast.DictComp) else (n.elt,):
+                visit(part, inner)
+            return
+        if isinstance(n, ast.Lambda):
+            for default in [*n.args.defaults, *n.args.kw_defaults]:
+                if default is not None:
+                    visit(default, local)
+            visit(n.body, local | {a.arg for a in ast.walk(n.args) if isinstance(a, ast.arg)})
+            return
+        if isinstance(n, ast.For):
+            # The body runs only after the target is bound (unless it deletes it).
+            visit(n.iter, local)
+            targets = names_stored(n.target)
+            deleted = {d.id for b in n.body for d in ast.walk(b) if isinstance(d, ast.Name) and isinstance(d.ctx, ast.Del)}
+            for b in n.body:
+                visit(b, local | (targets - deleted))
+            for b in n.orelse:
+                visit(b, local)
+            return
+        for child in ast.iter_child_nodes(n):
+            visit(child, local)
+
+    visit(node, frozenset())
+    return found
+
+
 def names_stored(node: ast.AST) -> set[str]:
     """Every name ``node`` may bind anywhere, nested scopes included (parameters too)."""
     stored: set[str] = set()

@@ -21,11 +21,14 @@ from stratum.frontend.names import names_bound, names_read
 class Scope(MutableMapping[str, Any]):
     """A function's names over the script's globals."""
 
-    def __init__(self, function: str, local_names: frozenset[str], local: dict[str, Any], globals_: dict[str, Any]):
+    def __init__(self, function: str, local_names: frozenset[str], local: dict[str, Any], globals_: dict[str, Any], maybe_unbound: frozenset[str] = frozenset()):
         self.function = function
         self.local_names = local_names
         self.local = local
         self.globals = globals_
+        # Locals only bound if opaque control flow ran a binding (a loop's
+        # target after zero iterations is unbound: UnboundLocalError in Python).
+        self.maybe_unbound = maybe_unbound
 
     def __getitem__(self, name: str) -> Any:
         if name in self.local_names:
@@ -46,7 +49,7 @@ class Scope(MutableMapping[str, Any]):
         return sum(1 for _ in self)
 
     def copy(self) -> Scope:
-        return Scope(self.function, self.local_names, dict(self.local), dict(self.globals))
+        return Scope(self.function, self.local_names, dict(self.local), dict(self.globals), self.maybe_unbound)
 
     def is_unbound_local(self, name: str) -> bool:
         return name in self.local_names and name not in self.local

@@ -333,3 +333,53 @@ def test_library_warnings_appear_as_under_python(tmp_path: Path) -> None:
     assert plain.stderr.count("Pandas4Warning") == 2
     assert ours.stderr == plain.stderr
     assert ours.stdout == plain.stdout and stats["statements_opaque"] == 0
+
+
+# Idioms agents write that compile natively. Each case: the script, and how
+# many statements may stay opaque (so a silent fallback to Python fails).
+OTHER = "a,b,s\n7,,\n8,1.5,\n"  # `s` is all-NA here: float64, not str
+IDIOMS: dict[str, tuple[str, int]] = {
+    "comprehension_variable_named_like_a_later_local": ("""
+        import pandas as pd
+        def prepare(train, test):
+            feats = [c for c in train.columns if c not in ("b",)]
+            full = pd.concat([train[feats], test[feats]], axis=0, ignore_index=True)
+            cats = [c for c in feats if not pd.api.types.is_numeric_dtype(full[c])]
+            for c in cats:
+                full[c] = full[c].astype("category")
+            print(c, full.dtypes.tolist())
+            return full, cats
+        train = pd.read_csv("data.csv")
+        full, cats = prepare(train, pd.read_csv("other.csv"))
+        print(cats, full.to_string(), train.dtypes.tolist())
+    """, 0),
+    "comprehension_variable_read_outside_is_unbound": ("""
+        import pandas as pd
+        def f(df):
+            names = [c for c in df.columns] + [c]
+            for c in df.columns:
+                print(c)
+            return names
+        print(f(pd.read_csv("data.csv")))
+    """, 1),
+    "opaque_loop_target_is_unbound_after_no_iteration": ("""
+        import pandas as pd
+        def show(df):
+            for v in df["s"].dropna():
+                print(v)
+            print(v)
+            for w in df["s"].iloc[:0]:
+                print(w)
+            print(w)
+        show(pd.read_csv("data.csv"))
+    """, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IDIOMS))
+def test_agent_idioms_are_native_and_match_python(tmp_path: Path, name: str) -> None:
+    source, opaque = IDIOMS[name]
+    (tmp_path / "other.csv").write_text(OTHER)
+    plain, ours, stats = _run(tmp_path, source)
+    _same(plain, ours)
+    assert stats["statements_opaque"] <= opaque, stats
