@@ -9,6 +9,7 @@ pub mod groupby;
 pub mod join;
 pub mod onehot;
 pub mod quantile;
+pub mod strings;
 pub mod value_counts;
 
 #[cfg(feature = "python")]

@@ -15,6 +15,7 @@ use crate::category_codes::{self, Categorized, Codes};
 use crate::factorize::{self, Factorized};
 use crate::groupby::{self, AggFn, Column};
 use crate::join::{self, KeyCodes};
+use crate::strings::{self, ArrowStrings, Mapped, Match, OutOffset, Transform};
 use crate::{onehot, quantile, value_counts};
 
 /// A NumPy array of dtype object.
@@ -117,6 +118,12 @@ struct StrKeys {
 
 impl StrKeys {
     fn read(py: Python<'_>, source: &Source<'_>) -> PyResult<Self> {
+        Self::read_with(py, source, false)
+    }
+
+    /// With `exact`, str subclasses are refused too (`TypeError`): they may
+    /// override the methods pandas calls per element.
+    fn read_with(py: Python<'_>, source: &Source<'_>, exact: bool) -> PyResult<Self> {
         let ids = source.ids();
         let sample = &ids[..ids.len().min(IDENTITY_SAMPLE)];
         let distinct = sample.iter().collect::<ahash::AHashSet<_>>().len();
@@ -132,9 +139,35 @@ impl StrKeys {
             objects,
         };
         for i in positions {
-            keys.push(i, &source.item(i)?)?;
+            let item = source.item(i)?;
+            if exact && item.is_instance_of::<PyString>() && !item.is_exact_instance_of::<PyString>() {
+                let type_name = item.get_type().name()?;
+                return Err(PyTypeError::new_err(format!(
+                    "element {i} has type {type_name}, a subclass of str"
+                )));
+            }
+            keys.push(i, &item)?;
         }
         Ok(keys)
+    }
+
+    /// The text of each distinct object (each element without repeats),
+    /// `None` when missing.
+    fn distinct_texts(&self) -> Vec<Option<&str>> {
+        self.spans.iter().map(|span| self.key(span)).collect()
+    }
+
+    /// The element position of distinct object `j`.
+    fn position(&self, j: usize) -> usize {
+        self.objects.as_ref().map_or(j, |o| o.first[j])
+    }
+
+    /// Per-distinct-object results, per element.
+    fn spread<T: Clone>(&self, per_object: Vec<T>) -> Vec<T> {
+        match &self.objects {
+            Some(o) => o.codes.iter().map(|&c| per_object[c as usize].clone()).collect(),
+            None => per_object,
+        }
     }
 
     /// Appends element `i`: a str, or `None` / float NaN as missing.
@@ -291,6 +324,54 @@ fn arrow_keys<'a>(chunks: &'a [ArrowChunk<'_>]) -> PyResult<Vec<Option<&'a [u8]>
         }
     }
     Ok(keys)
+}
+
+/// The chunk's buffers as a [`StrChunk`], passed to `f` with its offset type.
+macro_rules! with_chunk {
+    ($c:expr, |$chunk:ident| $body:expr) => {{
+        let c = $c;
+        let data = slice_of(&c.data)?;
+        let validity = c.validity.as_ref().map(slice_of).transpose()?;
+        match &c.offsets {
+            Offsets::I32(o) => {
+                let $chunk = StrChunk { offsets: slice_of(o)?, data, validity, offset: c.offset, len: c.len };
+                $body
+            }
+            Offsets::I64(o) => {
+                let $chunk = StrChunk { offsets: slice_of(o)?, data, validity, offset: c.offset, len: c.len };
+                $body
+            }
+        }
+    }};
+}
+
+fn extract_chunks<'py>(chunks: &[Bound<'py, PyAny>]) -> PyResult<Vec<ArrowChunk<'py>>> {
+    chunks.iter().map(ArrowChunk::extract).collect()
+}
+
+/// A transformed chunk as `(offsets or None, data)` NumPy arrays.
+type StrBuffers<'py> = (Option<Bound<'py, PyAny>>, Bound<'py, PyArray1<u8>>);
+
+fn str_buffers<O: OutOffset + Element>(py: Python<'_>, s: ArrowStrings<O>) -> StrBuffers<'_> {
+    (
+        s.offsets.map(|o| o.into_pyarray(py).into_any()),
+        s.data.into_pyarray(py),
+    )
+}
+
+fn parse_transform<'p>(
+    method: &str,
+    pat: Option<&'p str>,
+    repl: Option<&'p str>,
+) -> PyResult<Transform<'p>> {
+    Transform::parse(method, pat, repl).ok_or_else(|| {
+        PyValueError::new_err(format!("unsupported string method {method:?} with these arguments"))
+    })
+}
+
+fn parse_match<'p>(method: &str, pat: &'p str) -> PyResult<Match<'p>> {
+    Match::parse(method, pat)
+        .ok_or_else(|| PyValueError::new_err(format!("unsupported string test {method:?}")))
 }
 
 fn column_to_array(py: Python<'_>, column: Column) -> Bound<'_, PyAny> {
@@ -696,5 +777,152 @@ pub mod _rt {
     fn quantile_int64(py: Python<'_>, values: PyReadonlyArray1<'_, i64>, q: f64) -> Option<f64> {
         let values = contiguous(&values);
         py.detach(|| quantile::quantile_i64(&values, q))
+    }
+
+    /// `.str.<method>()` (lower, upper, strip, lstrip, rstrip; `replace`
+    /// with `pat` and `repl`: literal, every occurrence) of an object column
+    /// of exact str, None and NaN: an object array of the results, missing
+    /// elements kept as they are (pandas keeps them). Non-ASCII text is
+    /// case-mapped by Python's own method. Other elements: `TypeError`.
+    #[pyfunction]
+    #[pyo3(signature = (values, method, pat=None, repl=None))]
+    fn str_transform_object<'py>(
+        py: Python<'py>,
+        values: &Bound<'py, PyAny>,
+        method: &str,
+        pat: Option<&str>,
+        repl: Option<&str>,
+    ) -> PyResult<ObjectArray<'py>> {
+        let transform = parse_transform(method, pat, repl)?;
+        let source = Source::new(values)?;
+        let keys = StrKeys::read_with(py, &source, true)?;
+        let texts = keys.distinct_texts();
+        let mapped = py.detach(|| strings::transform_all(&texts, transform));
+        let mut results = Vec::with_capacity(mapped.len());
+        for (j, m) in mapped.into_iter().enumerate() {
+            let result = match m {
+                Mapped::Missing | Mapped::Same => source.item(keys.position(j))?,
+                Mapped::New(s) => PyString::new(py, &s).into_any(),
+                Mapped::Python => source.item(keys.position(j))?.call_method0(method)?,
+            };
+            results.push(result.unbind());
+        }
+        let out = match &keys.objects {
+            Some(o) => o.codes.iter().map(|&c| results[c as usize].clone_ref(py)).collect(),
+            None => results,
+        };
+        Ok(out.into_pyarray(py))
+    }
+
+    /// `len` of each element of an object column of exact str, None and
+    /// NaN; -1 where missing.
+    #[pyfunction]
+    fn str_len_object<'py>(
+        py: Python<'py>,
+        values: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<i64>>> {
+        let source = Source::new(values)?;
+        let keys = StrKeys::read_with(py, &source, true)?;
+        let lens = py.detach(|| keys.spread(strings::len_all(&keys.distinct_texts())));
+        Ok(lens.into_pyarray(py))
+    }
+
+    /// `pat in s`, `s.startswith(pat)` or `s.endswith(pat)` (`method`
+    /// contains, startswith, endswith) of each element of an object column
+    /// of exact str, None and NaN: 1 true, 0 false, -1 missing.
+    #[pyfunction]
+    fn str_match_object<'py>(
+        py: Python<'py>,
+        values: &Bound<'py, PyAny>,
+        method: &str,
+        pat: &str,
+    ) -> PyResult<Bound<'py, PyArray1<i8>>> {
+        let m = parse_match(method, pat)?;
+        let source = Source::new(values)?;
+        let keys = StrKeys::read_with(py, &source, true)?;
+        let codes = py.detach(|| keys.spread(strings::match_all(&keys.distinct_texts(), m)));
+        Ok(codes.into_pyarray(py))
+    }
+
+    /// [`str_transform_object`] of an Arrow string array given as chunks
+    /// (see [`group_codes_arrow_str`]): per chunk `(offsets, data)`, offsets
+    /// None where the input's are shared (case mapping) and otherwise of the
+    /// input's type with its logical offset, so the input's validity bitmap
+    /// applies. None when some text is not ASCII and the method maps case.
+    #[pyfunction]
+    #[pyo3(signature = (chunks, method, pat=None, repl=None))]
+    fn str_transform_arrow<'py>(
+        py: Python<'py>,
+        chunks: Vec<Bound<'py, PyAny>>,
+        method: &str,
+        pat: Option<&str>,
+        repl: Option<&str>,
+    ) -> PyResult<Option<Vec<StrBuffers<'py>>>> {
+        let transform = parse_transform(method, pat, repl)?;
+        let chunks = extract_chunks(&chunks)?;
+        let mut out = Vec::with_capacity(chunks.len());
+        for c in &chunks {
+            let buffers = with_chunk!(c, |chunk| {
+                py.detach(|| strings::transform_arrow(&chunk, transform))
+                    .map_err(value_error)?
+                    .map(|s| str_buffers(py, s))
+            });
+            match buffers {
+                Some(b) => out.push(b),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// `len` of each row of an Arrow string array given as chunks: int64,
+    /// or with `as_float` float64 with NaN for null rows (null rows are -1
+    /// in the int64 result).
+    #[pyfunction]
+    fn str_len_arrow<'py>(
+        py: Python<'py>,
+        chunks: Vec<Bound<'py, PyAny>>,
+        as_float: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let chunks = extract_chunks(&chunks)?;
+        let n = chunks.iter().map(|c| c.len).sum();
+        if as_float {
+            let mut out = Vec::with_capacity(n);
+            for c in &chunks {
+                with_chunk!(c, |chunk| py
+                    .detach(|| strings::len_arrow(&chunk, &mut out, |l| l as f64, f64::NAN))
+                    .map_err(value_error)?);
+            }
+            Ok(out.into_pyarray(py).into_any())
+        } else {
+            let mut out = Vec::with_capacity(n);
+            for c in &chunks {
+                with_chunk!(c, |chunk| py
+                    .detach(|| strings::len_arrow(&chunk, &mut out, |l| l as i64, -1))
+                    .map_err(value_error)?);
+            }
+            Ok(out.into_pyarray(py).into_any())
+        }
+    }
+
+    /// [`str_match_object`] of an Arrow string array given as chunks, as
+    /// bool, null rows `na`.
+    #[pyfunction]
+    fn str_match_arrow<'py>(
+        py: Python<'py>,
+        chunks: Vec<Bound<'py, PyAny>>,
+        method: &str,
+        pat: &str,
+        na: bool,
+    ) -> PyResult<Bound<'py, PyArray1<bool>>> {
+        let m = parse_match(method, pat)?;
+        let chunks = extract_chunks(&chunks)?;
+        let mut out = Vec::with_capacity(chunks.iter().map(|c| c.len).sum());
+        for c in &chunks {
+            with_chunk!(c, |chunk| py
+                .detach(|| strings::match_arrow(&chunk, m, na, &mut out))
+                .map_err(value_error)?);
+        }
+        Ok(out.into_pyarray(py))
     }
 }

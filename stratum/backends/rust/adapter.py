@@ -1,7 +1,8 @@
 """Runs ``df.factorize``, ``df.category_codes``, ``pd.get_dummies``,
 ``Series.value_counts()``, ``frame.groupby(key)[col]`` aggregations and
 transforms, inner and left ``merge`` (method or ``pd.merge``) and
-``Series.median()`` / ``Series.quantile(q)`` on the Rust runtime.
+``Series.median()`` / ``Series.quantile(q)`` and the common ``series.str``
+methods (:mod:`stratum.backends.rust.strings`) on the Rust runtime.
 
 The kernels in :mod:`stratum.backends.rust` return pandas' codes and uniques as
 arrays; this adapter rebuilds the pandas objects around them (index, name,
@@ -101,6 +102,32 @@ def _is_column_statistic(op: df.MethodOp) -> bool:
     return op.method.data == "quantile" and len(op.args) == 1 and kwnames in ([], ["q"])
 
 
+def _string_method(op: df.MethodOp) -> bool:
+    """``column.str.method(...)`` of a method the string kernels take, with
+    arguments they reproduce as far as the constants among them tell (the
+    values themselves are checked again when it runs)."""
+    from stratum.backends.rust import strings
+
+    method = op.method.data
+    accessor = _producer(op.receiver)
+    if method not in strings.METHODS or not isinstance(accessor, py.GetAttrOp) or accessor.attr.data != "str":
+        return False
+    kwnames = [k.data for k in op.kwnames.data]
+    values = [_constant(a) if isinstance(_producer(a), py.ConstantOp) else _UNKNOWN for a in op.args]
+    if _UNKNOWN not in values:
+        positional, keywords = split_call(values, kwnames)
+        arguments = strings._arguments(method, tuple(positional), keywords)
+        return arguments is not None and strings._kernel_call(method, arguments) is not None
+    return True
+
+
+class _Unknown:
+    """An operand that is not a compile-time constant."""
+
+
+_UNKNOWN = _Unknown()
+
+
 def supports(op: Operation) -> bool:
     if isinstance(op, (df.FactorizeOp, df.CategoryCodesOp)):
         return True
@@ -115,6 +142,8 @@ def supports(op: Operation) -> bool:
         if method == "merge":
             return _is_merge(op, frames=1)
         if method in ("median", "quantile") and _is_column_statistic(op):
+            return True
+        if _string_method(op):
             return True
         return _groupby_function(op) is not None
     return False
@@ -142,6 +171,16 @@ def _column_statistic(op: df.MethodOp, operands: Sequence[Any]) -> tuple[Any, ..
     return (result,)
 
 
+def _run_string_method(op: df.MethodOp, operands: Sequence[Any]) -> tuple[Any, ...]:
+    from stratum.backends.rust.strings import string_method
+
+    (accessor, *args), keywords = split_call(operands, [k.data for k in op.kwnames.data])
+    result = string_method(accessor, op.method.data, tuple(args), keywords)
+    if result is None:
+        raise Declined(f"a .str.{op.method.data} the string kernels do not reproduce")
+    return (result,)
+
+
 def execute(op: Operation, operands: Sequence[Any]) -> tuple[Any, ...]:
     if isinstance(op, py.CallOp) and op.callee.data == "pandas.merge":
         return _merge(op, operands)
@@ -149,6 +188,8 @@ def execute(op: Operation, operands: Sequence[Any]) -> tuple[Any, ...]:
         return _merge(op, operands)
     if isinstance(op, df.MethodOp) and op.method.data in ("median", "quantile") and _is_column_statistic(op):
         return _column_statistic(op, operands)
+    if isinstance(op, df.MethodOp) and _string_method(op):
+        return _run_string_method(op, operands)
     if isinstance(op, py.CallOp):
         from stratum.backends.rust.onehot import get_dummies
 

@@ -1,0 +1,545 @@
+//! String kernels for pandas' `.str` methods: lower, upper, strip (both,
+//! left, right), literal replace, len, and literal contains / startswith /
+//! endswith.
+//!
+//! Semantics are Python's `str` methods, which pandas applies per element to
+//! object columns, and which pyarrow's kernels (the default `str` dtype)
+//! agree with wherever a kernel here answers:
+//!
+//! * Case mapping is only done for ASCII text, where Python, pyarrow
+//!   (utf8proc) and Rust agree byte for byte. Outside ASCII they differ
+//!   (`'ß'.upper()` is `'SS'` in Python, `'ẞ'` in pyarrow; Unicode versions
+//!   differ), so [`Transform::apply`] answers `None` and the caller uses
+//!   Python's own method or declines.
+//! * Stripping removes the characters `str.isspace` accepts ([`is_space`]:
+//!   bidirectional class WS, B or S, or category Zs), which is also
+//!   pyarrow's `utf8_trim_whitespace` set; tested against both over every
+//!   code point.
+//! * Length is the number of code points; literal search and replace on
+//!   UTF-8 equal Python's on code points (matches of valid UTF-8 in valid
+//!   UTF-8 start and end on character boundaries), non-overlapping left to
+//!   right.
+
+use std::borrow::Cow;
+
+use rayon::prelude::*;
+
+use crate::arrow::{Offset, StrChunk};
+
+/// `str.isspace()` of one character (Python 3.11, Unicode 14), which is
+/// what `str.strip()` with no argument removes.
+#[inline]
+pub fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t'..='\r'
+            | '\x1c'..='\x20'
+            | '\u{85}'
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+    )
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Both,
+    Left,
+    Right,
+}
+
+/// A string-to-string method.
+#[derive(Clone, Copy, Debug)]
+pub enum Transform<'p> {
+    Lower,
+    Upper,
+    Strip(Side),
+    /// `s.replace(pat, repl)`: every occurrence.
+    Replace { pat: &'p str, repl: &'p str },
+}
+
+impl<'p> Transform<'p> {
+    /// The transform named like the pandas method; `pat` and `repl` are
+    /// required for (only) `replace`.
+    pub fn parse(name: &str, pat: Option<&'p str>, repl: Option<&'p str>) -> Option<Self> {
+        let t = match (name, pat, repl) {
+            ("lower", None, None) => Transform::Lower,
+            ("upper", None, None) => Transform::Upper,
+            ("strip", None, None) => Transform::Strip(Side::Both),
+            ("lstrip", None, None) => Transform::Strip(Side::Left),
+            ("rstrip", None, None) => Transform::Strip(Side::Right),
+            ("replace", Some(pat), Some(repl)) => Transform::Replace { pat, repl },
+            _ => return None,
+        };
+        Some(t)
+    }
+
+    /// Whether the transform keeps every byte length, so an Arrow result
+    /// can share its input's offsets.
+    pub fn keeps_lengths(&self) -> bool {
+        matches!(self, Transform::Lower | Transform::Upper)
+    }
+
+    /// The result for `s`, borrowed when it is `s` unchanged; `None` where
+    /// only Python's own method gives the exact answer (case mapping of
+    /// non-ASCII text).
+    pub fn apply<'a>(&self, s: &'a str) -> Option<Cow<'a, str>> {
+        Some(match *self {
+            Transform::Lower => {
+                if !s.is_ascii() {
+                    return None;
+                }
+                if s.bytes().any(|b| b.is_ascii_uppercase()) {
+                    Cow::Owned(s.to_ascii_lowercase())
+                } else {
+                    Cow::Borrowed(s)
+                }
+            }
+            Transform::Upper => {
+                if !s.is_ascii() {
+                    return None;
+                }
+                if s.bytes().any(|b| b.is_ascii_lowercase()) {
+                    Cow::Owned(s.to_ascii_uppercase())
+                } else {
+                    Cow::Borrowed(s)
+                }
+            }
+            Transform::Strip(Side::Both) => Cow::Borrowed(s.trim_matches(is_space)),
+            Transform::Strip(Side::Left) => Cow::Borrowed(s.trim_start_matches(is_space)),
+            Transform::Strip(Side::Right) => Cow::Borrowed(s.trim_end_matches(is_space)),
+            Transform::Replace { pat, repl } => {
+                if s.contains(pat) {
+                    Cow::Owned(s.replace(pat, repl))
+                } else {
+                    Cow::Borrowed(s)
+                }
+            }
+        })
+    }
+}
+
+/// A literal test of a string.
+#[derive(Clone, Copy, Debug)]
+pub enum Match<'p> {
+    Contains(&'p str),
+    StartsWith(&'p str),
+    EndsWith(&'p str),
+}
+
+impl<'p> Match<'p> {
+    pub fn parse(name: &str, pat: &'p str) -> Option<Self> {
+        Some(match name {
+            "contains" => Match::Contains(pat),
+            "startswith" => Match::StartsWith(pat),
+            "endswith" => Match::EndsWith(pat),
+            _ => return None,
+        })
+    }
+
+    #[inline]
+    pub fn test(&self, s: &str) -> bool {
+        match *self {
+            Match::Contains(p) => s.contains(p),
+            Match::StartsWith(p) => s.starts_with(p),
+            Match::EndsWith(p) => s.ends_with(p),
+        }
+    }
+}
+
+/// `len(s)`: code points.
+#[inline]
+pub fn char_len(s: &str) -> usize {
+    // Every byte but UTF-8 continuation bytes starts a code point.
+    s.bytes().filter(|&b| (b as i8) >= -0x40).count()
+}
+
+/// Rows per parallel task.
+const BLOCK: usize = 1 << 14;
+
+/// Validated access to the rows of one Arrow string chunk.
+pub struct Rows<'a, O> {
+    chunk: &'a StrChunk<'a, O>,
+}
+
+impl<'a, O: Offset> Rows<'a, O> {
+    /// Checks the offsets and validity buffers cover the chunk (row data is
+    /// checked as it is read).
+    pub fn new(chunk: &'a StrChunk<'a, O>) -> Result<Self, String> {
+        let end = chunk
+            .offset
+            .checked_add(chunk.len)
+            .filter(|&e| e < chunk.offsets.len())
+            .ok_or("Arrow offsets buffer too short")?;
+        if let Some(bits) = chunk.validity {
+            if bits.len() * 8 < end {
+                return Err("Arrow validity bitmap too short".into());
+            }
+        }
+        Ok(Rows { chunk })
+    }
+
+    pub fn len(&self) -> usize {
+        self.chunk.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chunk.len == 0
+    }
+
+    #[inline]
+    fn is_valid(&self, row: usize) -> bool {
+        let r = self.chunk.offset + row;
+        self.chunk
+            .validity
+            .is_none_or(|bits| bits[r >> 3] & (1 << (r & 7)) != 0)
+    }
+
+    /// The byte range of row `row` in the data buffer.
+    #[inline]
+    fn range(&self, row: usize) -> Result<(usize, usize), String> {
+        let r = self.chunk.offset + row;
+        let bad = || "Arrow offsets out of range".to_string();
+        let start = self.chunk.offsets[r].to_usize().ok_or_else(bad)?;
+        let stop = self.chunk.offsets[r + 1].to_usize().ok_or_else(bad)?;
+        if start > stop || stop > self.chunk.data.len() {
+            return Err(bad());
+        }
+        Ok((start, stop))
+    }
+
+    /// Row `row`'s text, `None` when null.
+    #[inline]
+    pub fn get(&self, row: usize) -> Result<Option<&'a str>, String> {
+        if !self.is_valid(row) {
+            return Ok(None);
+        }
+        let (start, stop) = self.range(row)?;
+        std::str::from_utf8(&self.chunk.data[start..stop])
+            .map(Some)
+            .map_err(|_| "Arrow string data is not valid UTF-8".to_string())
+    }
+
+    /// The bytes all rows span, `(first, last)` offsets.
+    fn span(&self) -> Result<(usize, usize), String> {
+        if self.is_empty() {
+            return Ok((0, 0));
+        }
+        let (first, _) = self.range(0)?;
+        let (_, last) = self.range(self.len() - 1)?;
+        if first > last {
+            return Err("Arrow offsets out of range".into());
+        }
+        Ok((first, last))
+    }
+}
+
+/// Offsets of a result array.
+pub trait OutOffset: Offset + Send {
+    fn from_usize(v: usize) -> Option<Self>;
+}
+
+impl OutOffset for i32 {
+    fn from_usize(v: usize) -> Option<Self> {
+        i32::try_from(v).ok()
+    }
+}
+
+impl OutOffset for i64 {
+    fn from_usize(v: usize) -> Option<Self> {
+        i64::try_from(v).ok()
+    }
+}
+
+/// A transformed Arrow chunk: its new data buffer and, unless the input's
+/// can be shared, its offsets. Offsets keep the input's logical offset
+/// (the first `offset + 1` are 0), so the input's validity bitmap applies.
+pub struct ArrowStrings<O> {
+    pub offsets: Option<Vec<O>>,
+    pub data: Vec<u8>,
+}
+
+/// `transform` of every row of `chunk`, or `Ok(None)` when some row needs
+/// Python's own method (non-ASCII case mapping): pandas then answers.
+pub fn transform_arrow<O: OutOffset>(
+    chunk: &StrChunk<'_, O>,
+    transform: Transform<'_>,
+) -> Result<Option<ArrowStrings<O>>, String> {
+    let rows = Rows::new(chunk)?;
+    if transform.keeps_lengths() {
+        // ASCII case mapping maps each byte on its own: the data buffer is
+        // mapped as a whole (null slots included: their bytes are unused),
+        // and offsets and validity are shared with the input.
+        let (first, last) = rows.span()?;
+        let text = &chunk.data[first..last];
+        if !text.par_chunks(1 << 16).all(|c| c.is_ascii()) {
+            return Ok(None);
+        }
+        // Bytes before `first` belong to no row of this (sliced) chunk.
+        let mut data = vec![0u8; last];
+        let upper = matches!(transform, Transform::Upper);
+        data[first..]
+            .par_chunks_mut(1 << 16)
+            .zip(text.par_chunks(1 << 16))
+            .for_each(|(out, src)| {
+                for (o, &b) in out.iter_mut().zip(src) {
+                    *o = if upper {
+                        b.to_ascii_uppercase()
+                    } else {
+                        b.to_ascii_lowercase()
+                    };
+                }
+            });
+        return Ok(Some(ArrowStrings {
+            offsets: None,
+            data,
+        }));
+    }
+    let n = rows.len();
+    let blocks: Vec<Option<(Vec<u8>, Vec<usize>)>> = (0..n.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|b| {
+            let (lo, hi) = (b * BLOCK, ((b + 1) * BLOCK).min(n));
+            let mut data = Vec::new();
+            let mut lens = Vec::with_capacity(hi - lo);
+            for row in lo..hi {
+                let before = data.len();
+                if let Some(s) = rows.get(row)? {
+                    match transform.apply(s) {
+                        Some(out) => data.extend_from_slice(out.as_bytes()),
+                        None => return Ok(None),
+                    }
+                }
+                lens.push(data.len() - before);
+            }
+            Ok(Some((data, lens)))
+        })
+        .collect::<Result<_, String>>()?;
+    let mut offsets = Vec::with_capacity(chunk.offset + n + 1);
+    offsets.resize(chunk.offset + 1, O::from_usize(0).ok_or("offset overflow")?);
+    let total: usize = blocks.iter().flatten().map(|(d, _)| d.len()).sum();
+    let mut data = Vec::with_capacity(total);
+    for block in blocks {
+        let Some((bytes, lens)) = block else {
+            return Ok(None);
+        };
+        let mut end = data.len();
+        for len in lens {
+            end += len;
+            offsets.push(O::from_usize(end).ok_or("string data too long for the offsets type")?);
+        }
+        data.extend_from_slice(&bytes);
+    }
+    Ok(Some(ArrowStrings {
+        offsets: Some(offsets),
+        data,
+    }))
+}
+
+/// `f` of each row of `chunk` (`None` when null), appended to `out`, in parallel.
+fn map_rows<O: Offset, T: Send>(
+    chunk: &StrChunk<'_, O>,
+    out: &mut Vec<T>,
+    f: impl Fn(Option<&str>) -> T + Sync,
+) -> Result<(), String> {
+    let rows = Rows::new(chunk)?;
+    let n = rows.len();
+    let start = out.len();
+    out.reserve(n);
+    let blocks: Vec<Vec<T>> = (0..n.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|b| {
+            (b * BLOCK..((b + 1) * BLOCK).min(n))
+                .map(|row| rows.get(row).map(&f))
+                .collect::<Result<Vec<T>, String>>()
+        })
+        .collect::<Result<_, String>>()?;
+    for block in blocks {
+        out.extend(block);
+    }
+    debug_assert_eq!(out.len() - start, n);
+    Ok(())
+}
+
+/// `len` of each row, appended to `out`; null rows get `null`.
+pub fn len_arrow<O: Offset, T: Send + Sync + Copy>(
+    chunk: &StrChunk<'_, O>,
+    out: &mut Vec<T>,
+    of_len: impl Fn(usize) -> T + Sync,
+    null: T,
+) -> Result<(), String> {
+    map_rows(chunk, out, |s| s.map_or(null, |s| of_len(char_len(s))))
+}
+
+/// `m` of each row, appended to `out`; null rows get `na`.
+pub fn match_arrow<O: Offset>(
+    chunk: &StrChunk<'_, O>,
+    m: Match<'_>,
+    na: bool,
+    out: &mut Vec<bool>,
+) -> Result<(), String> {
+    map_rows(chunk, out, |s| s.map_or(na, |s| m.test(s)))
+}
+
+/// One element's result in an object column.
+pub enum Mapped<'a> {
+    Missing,
+    /// The result is the element's own text.
+    Same,
+    New(Cow<'a, str>),
+    /// Only Python's own method gives it.
+    Python,
+}
+
+/// `transform` of each text (`None`: missing), in parallel.
+pub fn transform_all<'a>(texts: &[Option<&'a str>], transform: Transform<'_>) -> Vec<Mapped<'a>> {
+    texts
+        .par_iter()
+        .with_min_len(1024)
+        .map(|t| match t {
+            None => Mapped::Missing,
+            Some(s) => match transform.apply(s) {
+                None => Mapped::Python,
+                Some(Cow::Borrowed(b)) if b.len() == s.len() => Mapped::Same,
+                Some(out) => Mapped::New(out),
+            },
+        })
+        .collect()
+}
+
+/// `len` of each text, -1 when missing.
+pub fn len_all(texts: &[Option<&str>]) -> Vec<i64> {
+    texts
+        .par_iter()
+        .with_min_len(1024)
+        .map(|t| t.map_or(-1, |s| char_len(s) as i64))
+        .collect()
+}
+
+/// `m` of each text: 1 true, 0 false, -1 missing.
+pub fn match_all(texts: &[Option<&str>], m: Match<'_>) -> Vec<i8> {
+    texts
+        .par_iter()
+        .with_min_len(1024)
+        .map(|t| t.map_or(-1, |s| m.test(s) as i8))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(t: Transform<'_>, s: &str) -> Option<String> {
+        t.apply(s).map(|c| c.into_owned())
+    }
+
+    #[test]
+    fn case_mapping_is_ascii_only() {
+        assert_eq!(apply(Transform::Lower, "AbC 1!"), Some("abc 1!".into()));
+        assert_eq!(apply(Transform::Upper, "AbC 1!"), Some("ABC 1!".into()));
+        assert_eq!(apply(Transform::Lower, "ÉA"), None);
+        assert_eq!(apply(Transform::Upper, "ß"), None);
+        assert!(matches!(Transform::Lower.apply("abc"), Some(Cow::Borrowed(_))));
+    }
+
+    #[test]
+    fn strip_uses_python_whitespace() {
+        let s = "\u{1c}\u{85}\u{3000} a b\t\u{200b}\n\u{1f}";
+        // U+200B (zero width space) is not whitespace in Python.
+        assert_eq!(apply(Transform::Strip(Side::Both), s), Some("a b\t\u{200b}".into()));
+        assert_eq!(
+            apply(Transform::Strip(Side::Left), s),
+            Some("a b\t\u{200b}\n\u{1f}".into())
+        );
+        assert_eq!(
+            apply(Transform::Strip(Side::Right), s),
+            Some("\u{1c}\u{85}\u{3000} a b\t\u{200b}".into())
+        );
+        assert!(!is_space('\u{200b}') && !is_space('\u{180e}') && is_space('\u{a0}'));
+    }
+
+    #[test]
+    fn replace_is_left_to_right_non_overlapping() {
+        let t = Transform::Replace { pat: "aa", repl: "b" };
+        assert_eq!(apply(t, "aaaaa"), Some("bba".into()));
+        let t = Transform::Replace { pat: "é", repl: "" };
+        assert_eq!(apply(t, "éxé"), Some("x".into()));
+    }
+
+    #[test]
+    fn lengths_count_code_points() {
+        assert_eq!(char_len(""), 0);
+        assert_eq!(char_len("aé𝄞"), 3);
+        assert_eq!(len_all(&[Some("ab"), None]), vec![2, -1]);
+    }
+
+    #[test]
+    fn matches_literals() {
+        let texts = [Some("abc"), None, Some("")];
+        assert_eq!(match_all(&texts, Match::Contains("b")), vec![1, -1, 0]);
+        assert_eq!(match_all(&texts, Match::Contains("")), vec![1, -1, 1]);
+        assert_eq!(match_all(&texts, Match::StartsWith("ab")), vec![1, -1, 0]);
+        assert_eq!(match_all(&texts, Match::EndsWith("bc")), vec![1, -1, 0]);
+    }
+
+    fn chunk<'a>(offsets: &'a [i64], data: &'a [u8], validity: Option<&'a [u8]>, offset: usize, len: usize) -> StrChunk<'a, i64> {
+        StrChunk {
+            offsets,
+            data,
+            validity,
+            offset,
+            len,
+        }
+    }
+
+    #[test]
+    fn arrow_transforms_keep_offset_and_nulls() {
+        // ["Ab", null, " c ", "D"], sliced from offset 1.
+        let data = b"Ab c D";
+        let offsets = [0i64, 2, 2, 5, 6];
+        let validity = [0b1101u8];
+        let c = chunk(&offsets, data, Some(&validity), 1, 3);
+        let lower = transform_arrow(&c, Transform::Lower).unwrap().unwrap();
+        assert!(lower.offsets.is_none());
+        assert_eq!(&lower.data[2..], b" c d");
+        let strip = transform_arrow(&c, Transform::Strip(Side::Both)).unwrap().unwrap();
+        assert_eq!(strip.offsets.unwrap(), vec![0, 0, 0, 1, 2]);
+        assert_eq!(strip.data, b"cD");
+        let mut lens = Vec::new();
+        len_arrow(&c, &mut lens, |n| n as i64, -1).unwrap();
+        assert_eq!(lens, vec![-1, 3, 1]);
+        let mut m = Vec::new();
+        match_arrow(&c, Match::Contains("c"), true, &mut m).unwrap();
+        assert_eq!(m, vec![true, true, false]);
+    }
+
+    #[test]
+    fn arrow_declines_non_ascii_case_mapping() {
+        let data = "é".as_bytes();
+        let offsets = [0i64, 2];
+        let c = chunk(&offsets, data, None, 0, 1);
+        assert!(transform_arrow(&c, Transform::Upper).unwrap().is_none());
+        let r = Transform::Replace { pat: "é", repl: "e" };
+        assert_eq!(transform_arrow(&c, r).unwrap().unwrap().data, b"e");
+    }
+
+    #[test]
+    fn arrow_rejects_bad_buffers() {
+        let mut out = Vec::new();
+        // Offsets past the data, decreasing offsets, a split code point.
+        for (offsets, data) in [([0i64, 5], &b"ab"[..]), ([2, 1], &b"ab"[..]), ([0, 1], "é".as_bytes())] {
+            let c = chunk(&offsets, data, None, 0, 1);
+            assert!(len_arrow(&c, &mut out, |n| n as i64, -1).is_err());
+            assert!(transform_arrow(&c, Transform::Strip(Side::Both)).is_err());
+        }
+        let short = chunk(&[0, 1], b"ab", None, 0, 2);
+        assert!(match_arrow(&short, Match::Contains("a"), false, &mut Vec::new()).is_err());
+        let bitmap = chunk(&[0; 10], b"", Some(&[0]), 0, 9);
+        assert!(transform_arrow(&bitmap, Transform::Lower).is_err());
+    }
+}
