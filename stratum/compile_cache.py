@@ -5,7 +5,13 @@ directory (relative data paths), the data files it profiled, the pass
 pipeline and Stratum itself. The key hashes all of it but the data; each
 entry records the files the frontend consulted (size, mtime and content
 hash) and is used only if they are unchanged, re-hashing a file only when its
-size or mtime moved. Entries are pickles, so they live in the private 0700
+size or mtime moved.
+
+Two levels: the optimized module of a whole batch (``key``), and, for a batch
+that changed, the frontend's output of each script alone (``part_key``: path,
+source, directories, Stratum; the data files that script profiled), so that
+editing one script lowers only that one; the driver assembles the parts and
+runs the passes. Entries are pickles, so they live in the private 0700
 cache directory and are written atomically; a corrupt entry is recompiled.
 
 The module is not pickled as a graph of objects: its ops link to each other
@@ -54,6 +60,14 @@ def key(sources: list[tuple[str, str]], passes: str) -> str:
         digest.update(part.encode() + b"\0")
     for path, source in sources:
         digest.update(os.path.abspath(path).encode() + b"\0" + source.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def part_key(path: str, source: str, base_dir: str) -> str:
+    """One script's frontend output (``frontend.ScriptPart``); its place in the batch is not part of it."""
+    digest = hashlib.blake2b(digest_size=20)
+    for part in ("part", str(_FORMAT), _STRATUM, os.getcwd(), base_dir, os.path.abspath(path), source):
+        digest.update(part.encode() + b"\0")
     return digest.hexdigest()
 
 

@@ -117,10 +117,10 @@ class Optimized:
 
 
 def compile_optimized(scripts: list[Any], passes: str = DEFAULT_PIPELINE, *, use_cache: bool = True) -> Optimized:
-    """Frontend + ``passes``, reusing an earlier compilation of the same batch over the same data."""
+    """Frontend + ``passes``, reusing an earlier compilation of the same batch over the same data,
+    or else the frontend's output of each unchanged script (see ``compile_cache``)."""
     from stratum import compile_cache
-    from stratum.frontend import compile_scripts
-    from stratum.frontend import profile
+    from stratum import frontend
     from stratum.ir import python as py
 
     cache_key = compile_cache.key([(s.path, s.source) for s in scripts], passes) if use_cache else None
@@ -128,22 +128,45 @@ def compile_optimized(scripts: list[Any], passes: str = DEFAULT_PIPELINE, *, use
         hit = compile_cache.load(cache_key)
         if isinstance(hit, Optimized):
             return hit
-    profile.consulted.clear()
     with _no_gc():
-        batch = compile_scripts(scripts)
-        data_files = dict(profile.consulted)
+        parts = [_script_part(s, use_cache) for s in scripts]
+        data_files: dict[str, tuple[int, int, str]] = {}
+        for part in parts:
+            data_files.update(part.data_files)
+        stats = [p.stats for p in parts]
+        module = frontend.assemble(parts)
         ops_total = ops_opaque = 0
-        for op in batch.module.walk():  # one walk for both counts
+        for op in module.walk():  # one walk for both counts
             ops_total += 1
             ops_opaque += isinstance(op, py.ExecOp)
         ops_total -= 1  # the module itself, as count_ops
-        build_pipeline(passes).apply(stratum_context(), batch.module)
+        build_pipeline(passes).apply(stratum_context(), module)
     if VERIFY:
-        batch.module.verify()
-    result = Optimized(batch.module, batch.stats, ops_total, ops_opaque, count_ops(batch.module))
+        module.verify()
+    result = Optimized(module, stats, ops_total, ops_opaque, count_ops(module))
     if cache_key is not None:
         compile_cache.store(cache_key, result, data_files)
     return result
+
+
+def _script_part(script: Any, use_cache: bool) -> Any:
+    """The frontend's output for one script: from the compile cache, or lowered (and stored)."""
+    from stratum import compile_cache
+    from stratum import frontend
+    from stratum.frontend import profile
+
+    base_dir = os.getcwd()
+    part_key = compile_cache.part_key(script.path, script.source, base_dir) if use_cache else None
+    if part_key is not None:
+        hit = compile_cache.load(part_key)
+        if isinstance(hit, frontend.ScriptPart):
+            return hit
+    profile.consulted.clear()  # what this script's lowering reads, for its entry
+    part = frontend.lower_script(script)
+    part.data_files = dict(profile.consulted)
+    if part_key is not None:
+        compile_cache.store(part_key, part, part.data_files)  # before `assemble` moves its ops away
+    return part
 
 
 def lower(module: ModuleOp) -> None:

@@ -46,6 +46,35 @@ class CompiledBatch:
     stats: list[LoweringStats] = field(default_factory=list)
 
 
+@dataclass
+class ScriptPart:
+    """One script as the frontend lowered it, alone: the unit the compile cache keeps.
+
+    ``module`` wraps the script's own block (so it is stored like any module);
+    its ``python.script_begin`` says index 0 and its ``stratum.identity``
+    numbers count from 0; ``assemble`` gives them their place in a batch.
+    """
+
+    module: ModuleOp
+    stats: LoweringStats
+    identities: int  # identity numbers the lowering drew (rolled-back statements' too)
+    data_files: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # set by the driver: what its compile read
+
+
+class _Counter:
+    """The lowering's identity counter, counting what it hands out."""
+
+    def __init__(self) -> None:
+        self.drawn = 0
+
+    def __iter__(self) -> _Counter:
+        return self
+
+    def __next__(self) -> int:
+        self.drawn += 1
+        return self.drawn - 1
+
+
 def parse(script: Script) -> ast.Module:
     try:
         return ast.parse(script.source, filename=script.path)
@@ -53,14 +82,50 @@ def parse(script: Script) -> ast.Module:
         raise ScriptSyntaxError(error) from None
 
 
+def lower_script(script: Script, base_dir: Path | None = None) -> ScriptPart:
+    """Lower one script into a block of its own (see ``ScriptPart``)."""
+    from stratum.frontend import lowering
+
+    tree = parse(script)
+    block = Block()
+    counter = _Counter()
+    # Identities are numbered per module; this part's count from 0 and are shifted by `assemble`.
+    lowering._identities[block] = counter
+    # Like `python script.py` (3.9+), code objects and __file__ carry the absolute path.
+    script_lowering = ScriptLowering(block, os.path.abspath(script.path), script.source, 0, base_dir or Path.cwd())
+    script_lowering.lower_module(tree)
+    return ScriptPart(ModuleOp(Region(block)), script_lowering.stats, counter.drawn)
+
+
+def assemble(parts: list[ScriptPart]) -> ModuleOp:
+    """One module of ``parts`` in batch order, op for op what lowering every script
+    into one block gives: script indices are their positions, identity numbers
+    continue from one script to the next. Moves the ops out of the parts."""
+    from xdsl.dialects.builtin import IntAttr
+
+    from stratum.frontend.lowering import _IDENTITY_ATTR
+
+    block = Block()
+    offset = 0
+    for index, part in enumerate(parts):
+        part_block = part.module.body.block
+        first = part_block.first_op
+        assert first is not None and first.name == "python.script_begin"
+        first.properties["index"] = IntAttr(index)
+        if offset:
+            for op in part.module.walk():
+                number = op.attributes.get(_IDENTITY_ATTR)
+                if isinstance(number, IntAttr):
+                    op.attributes[_IDENTITY_ATTR] = IntAttr(number.data + offset)
+        offset += part.identities
+        ops = list(part_block.ops)
+        for op in ops:
+            op.detach()
+        block.add_ops(ops)
+    return ModuleOp(Region(block))
+
+
 def compile_scripts(scripts: list[Script], base_dir: Path | None = None) -> CompiledBatch:
     """Lower every script of a batch into one module, in batch order."""
-    block = Block()
-    stats = []
-    for index, script in enumerate(scripts):
-        tree = parse(script)
-        # Like `python script.py` (3.9+), code objects and __file__ carry the absolute path.
-        lowering = ScriptLowering(block, os.path.abspath(script.path), script.source, index, base_dir or Path.cwd())
-        lowering.lower_module(tree)
-        stats.append(lowering.stats)
-    return CompiledBatch(ModuleOp(Region(block)), scripts, stats)
+    parts = [lower_script(script, base_dir) for script in scripts]
+    return CompiledBatch(assemble(parts), scripts, [p.stats for p in parts])

@@ -33,7 +33,7 @@ def _columns_printed(result: object) -> list[str]:
 def test_unchanged_batch_is_reused(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = compile_optimized([Script.load("s.py")])
     calls = []
-    monkeypatch.setattr("stratum.frontend.compile_scripts", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr("stratum.frontend.lower_script", lambda *a, **k: calls.append(a))
     second = compile_optimized([Script.load("s.py")])
     assert calls == []  # the frontend did not run
     assert second.ops_after_opt == first.ops_after_opt and second.stats[0].native_statements == first.stats[0].native_statements
@@ -106,7 +106,125 @@ def test_module_too_deep_for_pickle_is_cached(workdir: Path, monkeypatch: pytest
     first = compile_optimized([Script.load("big.py")])
     assert first.ops_total > sys.getrecursionlimit()
     calls = []
-    monkeypatch.setattr("stratum.frontend.compile_scripts", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr("stratum.frontend.lower_script", lambda *a, **k: calls.append(a))
     second = compile_optimized([Script.load("big.py")])
     assert calls == []
     assert second.ops_after_opt == first.ops_after_opt
+
+
+# -- per-script entries: a changed batch lowers only the scripts that changed --------
+
+# Containers opaque code may mutate: their elements carry stratum.identity numbers,
+# numbered across the batch, so assembling must continue them from script to script.
+IDENTITIES = (
+    "import numpy as np\nimport pandas as pd\ndf = pd.read_csv('data.csv')\n"
+    "parts = [np.zeros(2), np.zeros(2), df['a'] * 2]\nclass Box:\n    pass\n"
+    "box = Box()\nbox.items = parts\nbox.items[0][0] = 1\nprint(parts[1], parts[0])\n"
+)
+OTHER = "import pandas as pd\nother = pd.read_csv('other.csv')\nprint(other['x'].sum(), (other['x'] * 2).max())\n"
+
+
+@pytest.fixture
+def batch(workdir: Path) -> list[str]:
+    (workdir / "other.csv").write_text("x,y\n1,2\n3,4\n")
+    (workdir / "i1.py").write_text(IDENTITIES)
+    (workdir / "o.py").write_text(OTHER)
+    (workdir / "i2.py").write_text(IDENTITIES.replace("parts[1], parts[0]", "parts[0], parts[1]"))
+    return ["i1.py", "s.py", "o.py", "i2.py"]
+
+
+def _lowered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The scripts the frontend lowers from now on."""
+    import stratum.frontend
+
+    real = stratum.frontend.lower_script
+    calls: list[str] = []
+
+    def counting(script: Script, *args: object, **kwargs: object) -> object:
+        calls.append(script.path)
+        return real(script, *args, **kwargs)
+
+    monkeypatch.setattr(stratum.frontend, "lower_script", counting)
+    return calls
+
+
+def _one_block(paths: list[str]) -> str:
+    """The batch as the frontend built it before parts existed: every script lowered into one block."""
+    from xdsl.dialects.builtin import ModuleOp
+    from xdsl.ir import Block, Region
+
+    from stratum.driver import build_pipeline, print_ir
+    from stratum.frontend import parse
+    from stratum.frontend.lowering import ScriptLowering
+    from stratum.ir import stratum_context
+
+    block = Block()
+    for index, path in enumerate(paths):
+        script = Script.load(path)
+        ScriptLowering(block, os.path.abspath(path), script.source, index, Path.cwd()).lower_module(parse(script))
+    module = ModuleOp(Region(block))
+    build_pipeline(DEFAULT_PIPELINE).apply(stratum_context(), module)
+    return print_ir(module)
+
+
+def test_editing_one_script_lowers_only_that_one(batch: list[str], workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stratum.driver import print_ir
+
+    first = compile_optimized([Script.load(p) for p in batch])
+    assert "stratum.identity" in print_ir(first.module)
+    calls = _lowered(monkeypatch)
+    (workdir / "o.py").write_text(OTHER.replace("print(", "print('edited', ", 1))
+    edited = compile_optimized([Script.load(p) for p in batch])
+    assert calls == ["o.py"]
+    assert [s.statements for s in edited.stats] == [s.statements for s in first.stats]
+    # Op for op what compiling the whole batch from scratch gives, and what one block gave.
+    scratch = compile_optimized([Script.load(p) for p in batch], use_cache=False)
+    assert print_ir(edited.module) == print_ir(scratch.module) == _one_block(batch)
+    assert (edited.ops_total, edited.ops_opaque, edited.ops_after_opt) == (scratch.ops_total, scratch.ops_opaque, scratch.ops_after_opt)
+
+
+def test_parts_find_their_place_in_another_batch(batch: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Cached parts say index 0 and count identities from 0: reordered, they are renumbered.
+    from stratum.driver import print_ir
+
+    compile_optimized([Script.load(p) for p in batch])
+    calls = _lowered(monkeypatch)
+    reordered = list(reversed(batch))
+    again = compile_optimized([Script.load(p) for p in reordered])
+    assert calls == []
+    assert print_ir(again.module) == _one_block(reordered)
+
+
+def test_changed_data_file_relowers_only_the_scripts_that_read_it(batch: list[str], workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stratum.driver import print_ir
+
+    compile_optimized([Script.load(p) for p in batch])
+    calls = _lowered(monkeypatch)
+    (workdir / "other.csv").write_text("x,y,z\n1,2,3\n")
+    os.utime(workdir / "other.csv", ns=(1, 1))
+    changed = compile_optimized([Script.load(p) for p in batch])
+    assert calls == ["o.py"]
+    assert print_ir(changed.module) == _one_block(batch)
+    calls.clear()
+    (workdir / "data.csv").write_text("a,b,c\n1,2,3\n")
+    os.utime(workdir / "data.csv", ns=(2, 2))
+    compile_optimized([Script.load(p) for p in batch])
+    assert sorted(calls) == ["i1.py", "i2.py", "s.py"]
+
+
+def test_corrupt_part_is_relowered(batch: list[str], workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stratum.driver import print_ir
+
+    compile_optimized([Script.load(p) for p in batch])
+    part = workdir / "cache" / "compiled" / f"{compile_cache.part_key('s.py', SOURCE, str(workdir))}.pickle"
+    assert part.exists()
+    part.write_bytes(part.read_bytes()[:-30])  # truncated
+    (workdir / "o.py").write_text(OTHER + "print('more')\n")  # the batch entry misses too
+    calls = _lowered(monkeypatch)
+    again = compile_optimized([Script.load(p) for p in batch])
+    assert sorted(calls) == ["o.py", "s.py"]
+    assert print_ir(again.module) == _one_block(batch)
+    calls.clear()
+    (workdir / "o.py").write_text(OTHER + "print('again')\n")
+    compile_optimized([Script.load(p) for p in batch])
+    assert calls == ["o.py"]  # s.py's part was stored again, whole
