@@ -47,6 +47,7 @@ from stratum.ir import ml
 from stratum.ir import plan
 from stratum.ir import python as py
 from stratum.passes.push_projection import FULL_SCHEMA, USECOLS
+from stratum.runtime import fit_memo
 from stratum.runtime.cache import MISS, ValueCache
 from stratum.runtime.errors import CALL_FIRST, OPERATOR_FIRST, SUBSCRIPT_FIRST, frames_of, innermost, raise_through, strip_internal_frames
 
@@ -165,6 +166,9 @@ class Executor:
     # -- driving ------------------------------------------------------------
 
     def run(self) -> list[ScriptRun]:
+        # Step fits inside scikit-learn (Pipeline, ColumnTransformer, searches) repeat: share them.
+        fit_memo.install()
+        fit_memo.configure(self.cache, self._store_min_seconds)
         runs: list[ScriptRun] = []
         top_ops = list(self.module.body.block.ops)
         dead_after = last_uses(top_ops, self.scripts) if self._free_dead else {}
@@ -194,6 +198,7 @@ class Executor:
             dead = dead_after.get(position)
             if dead:
                 self._free(dead, runs)
+        self.stats["fit_memo"] = dict(fit_memo.MEMO.stats)
         return runs
 
     def _free(self, dead: list[SSAValue], runs: list[ScriptRun]) -> None:

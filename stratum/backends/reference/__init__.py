@@ -7,6 +7,7 @@ the same arguments, so results are bitwise those of ``python script.py``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 import operator
@@ -125,8 +126,16 @@ def _assign_column(frame: Any, column: str, value: Any) -> Any:
 
 def _fit(estimator: Any, op: Operation, operands: Sequence[Any]) -> Any:
     fitted = copy.deepcopy(estimator)  # the operand stays unfitted for its other users
-    _call(fitted.fit, op, operands)
+    with _private_copy(fitted):
+        _call(fitted.fit, op, operands)
     return fitted
+
+
+def _private_copy(fitted: Any) -> Any:
+    """A deep copy shares no part with the script: step fits inside it may be shared whole."""
+    from stratum.runtime import fit_memo
+
+    return fit_memo.private() if fit_memo.library_only(fitted) else contextlib.nullcontext()
 
 
 _IN_PLACE = {
@@ -147,7 +156,8 @@ def _update(op: py.UpdateOp, target: Any, args: Sequence[Any]) -> Any:
 
 def _fit_transform(estimator: Any, op: Operation, operands: Sequence[Any]) -> tuple[Any, Any]:
     fitted = copy.deepcopy(estimator)
-    return fitted, _call(fitted.fit_transform, op, operands)
+    with _private_copy(fitted):
+        return fitted, _call(fitted.fit_transform, op, operands)
 
 
 def _category_codes(column: Any) -> Any:
