@@ -33,7 +33,7 @@ from xdsl.dialects.builtin import ArrayAttr, CallSiteLoc, FileLineColLoc, IntAtt
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 
 from stratum.frontend import library as lib
-from stratum.frontend.names import ScriptFacts, free_names_read, is_known_global, is_read_only, may_retain_references, names_bound, names_read, names_stored, store_roots
+from stratum.frontend.names import ScriptFacts, free_names_read, is_known_global, is_read_only, may_retain_references, names_bound, names_read, names_stored, pure_lambda, store_roots
 from stratum.frontend.profile import fingerprint, profile_csv
 from stratum.frontend.scopes import InlinableFunction, Scope, global_env, inlinable
 from stratum.ir import dataframe as df
@@ -91,6 +91,8 @@ _DATA_KINDS = frozenset({FRAME, COLUMN, SCALAR, ARRAY})
 # Kinds a library function or pandas method may take as arguments natively.
 _ARG_KINDS = _DATA_KINDS | {STRING, CONTAINER, TYPE, SLICE, SPLITTER}
 _NO_CONST = object()
+# Methods that call a function argument on values, groups or windows.
+_LAMBDA_METHODS = frozenset({"apply", "map", "transform", "agg", "aggregate"})
 # Statements that may bind a name on one path and not on another.
 _BRANCHING = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.Try, ast.TryStar, ast.With, ast.AsyncWith, ast.Match, ast.NamedExpr, ast.IfExp, ast.BoolOp)
 
@@ -195,6 +197,9 @@ class ScriptLowering:
         self._pipeline_steps: dict[SSAValue, list[tuple[int, Val]]] = {}
         self._list_values: set[SSAValue] = set()  # updates of lists (still lists)
         self._script_functions: set[SSAValue] = set()  # the script's own functions
+        self._pure_lambdas: set[SSAValue] = set()  # lambdas reading only their parameters (see _expr_Lambda)
+        self._window_dtypes: dict[SSAValue, str] = {}  # `frame.groupby(k)[c]` -> the dtype of c
+        self._scalar_dtypes: dict[SSAValue, str] = {}  # `col.median()`, `col.mode()[0]` -> their dtype
         self._filename_attr = StringAttr(self.filename)
         begin = self._append(py.ScriptBeginOp(properties={"script": StringAttr(self.filename), "index": IntAttr(self.index)}, result_types=[py.TokenType()]), None)
         self.state = _State(env={}, token=begin.token, escaped=set(), contains={})
@@ -784,6 +789,13 @@ class ScriptLowering:
                 columns = dict(schema)
                 columns[column[1]] = "?"
                 out_types[names_out.index(column[0])] = df.FrameType.of(list(columns.items()))
+        dropped = None if read_only else _dropped_in_place(stmts)
+        if dropped is not None and dropped[0] in names_out and dropped[0] in kept and kept[dropped[0]].kind == FRAME:
+            # `frame.drop(columns, inplace=True)` (run as written: pandas warns
+            # about inplace): if it returns, the frame has the other columns.
+            schema = _frame_schema(kept[dropped[0]])
+            if schema is not None and all(c in dict(schema) for c in dropped[1]):
+                out_types[names_out.index(dropped[0])] = df.FrameType.of([(c, d) for c, d in schema if c not in dropped[1]])
         properties: dict[str, Attribute] = {
             "source": StringAttr(text),
             "names_in": _names_attr(names_in),
@@ -1076,7 +1088,14 @@ class ScriptLowering:
         if base.kind == WINDOW and base.window_of == FRAME and (isinstance(key.const, str) or isinstance(key.const, list)):
             # `frame.groupby(k)["col"]`: the column's groupby (a list: a frame's).
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[py.ObjectType()])
-            return Val(self._append(op, node).result, WINDOW, window_of=COLUMN if isinstance(key.const, str) else FRAME)
+            result = self._append(op, node).result
+            grouped = base.value.owner
+            if isinstance(key.const, str) and isinstance(grouped, df.MethodOp) and grouped.method.data == "groupby":
+                schema = _frame_schema(self._val_of(grouped.operands[0]))
+                dtype = dict(schema).get(key.const) if schema is not None else None
+                if dtype is not None and dtype != "?":
+                    self._window_dtypes[result] = dtype
+            return Val(result, WINDOW, window_of=COLUMN if isinstance(key.const, str) else FRAME)
         indexed = self._indexed.get(base.value)
         if indexed is not None and key.kind in (SLICE, COLUMN, ARRAY):
             # Rows by position, boolean mask or labels: the same columns.
@@ -1103,6 +1122,15 @@ class ScriptLowering:
                 # (An item of a tuple, list or dict is the object itself, as in Python.)
                 raise Unsupported("subscript of an array or container")
             kind = FRAME if base.kind == FRAME and key.kind == COLUMN else OBJECT
+            owner = base.value.owner
+            dtype = _column_dtype(base) if base.kind == COLUMN else None
+            if isinstance(owner, df.MethodOp) and owner.method.data == "mode" and key.kind == SCALAR and type(key.const) is int and dtype in ("str", "int64", "float64"):
+                # `col.mode()[0]`: mode's labels are 0..n-1, so one value of the column's
+                # dtype (or a KeyError), immutable: a string or a number.
+                op = py.GetItemOp(operands=[base.value, key.value], result_types=[py.ObjectType()])
+                result = self._append(op, node).result
+                self._scalar_dtypes[result] = dtype
+                return Val(result, STRING if dtype == "str" else SCALAR)
             result_type = _type_of_kind(kind)
             if kind == FRAME and _column_dtype(key) == "bool":
                 result_type = base.value.type  # rows by a boolean mask: the same columns
@@ -1260,8 +1288,11 @@ class ScriptLowering:
         op = py.BinaryOp(operands=[lhs.value, rhs.value], properties={"op": StringAttr(fn)}, result_types=[_type_of_kind(kind)])
         return Val(self._append(op, node).result, kind)
 
+    def _dtype_of(self, val: Val) -> str | None:
+        return self._scalar_dtypes.get(val.value) or _column_dtype(val)
+
     def _elementwise(self, fn: str, args: list[Val], node: ast.AST) -> Val:
-        dtype = _elementwise_dtype(fn, [_column_dtype(a) for a in args])
+        dtype = _elementwise_dtype(fn, [self._dtype_of(a) for a in args])
         op = df.ElementwiseOp(operands=[[a.value for a in args]], properties={"fn": StringAttr(fn)}, result_types=[df.ColumnType.of(dtype)])
         return Val(self._append(op, node).result, COLUMN)
 
@@ -1344,6 +1375,37 @@ class ScriptLowering:
         self._parts[result] = tuple(elements)
         self.state.contains[result] = tuple(e.value for e in elements)
         return Val(result, CONTAINER)
+
+    def _expr_Lambda(self, node: ast.Lambda) -> Val:
+        """A lambda that computes only from its parameters, with read-only methods
+        (``lambda x: x.fillna(x.median())``): a function object, made by running
+        the lambda's own source, for the methods that apply it (see _applies).
+
+        It reads no global the script binds and has no effects, so when and
+        how often it runs cannot be told apart from Python."""
+        if not pure_lambda(node) or any(n in self.state.env for n in free_names_read(node)):
+            raise Unsupported("Lambda")
+        segment = ast.get_source_segment(self.source, node)
+        prefix = _RESULT_NAME + "="
+        if segment is None or node.col_offset < len(prefix):
+            raise Unsupported("Lambda")
+        # `__r__=lambda ...` at the lambda's own line and column (tracebacks
+        # inside it point at the script), in a namespace of its own.
+        text = " " * (node.col_offset - len(prefix)) + prefix + segment
+        names = _names_attr([_RESULT_NAME])
+        properties: dict[str, Attribute] = {"source": StringAttr(text), "names_in": _names_attr([]), "names_out": names, "read_only": UnitAttr(), "local_names": names}
+        if isinstance(self.state.env, Scope):
+            properties["function"] = StringAttr(self.state.env.function)
+        op = py.ExecOp(operands=[self.state.token, []], properties=properties, result_types=[py.TokenType(), [py.ObjectType()]])
+        op.location = self._loc_at(node.lineno, node.col_offset)
+        self.block.add_op(op)
+        self.state.token = op.next
+        self._pure_lambdas.add(op.outputs[0])
+        return Val(op.outputs[0], CALLABLE)
+
+    def _applies(self, method: str, args: list[Val]) -> bool:
+        """Every argument a native one, pure lambdas included for the methods that call them."""
+        return all(a.kind in _ARG_KINDS or a.value in self._pure_lambdas and method in _LAMBDA_METHODS for a in args)
 
     def _expr_Slice(self, node: ast.Slice) -> Val:
         parts = [self._as_val(self.expr(p), p) if p is not None else self._constant(None, node) for p in (node.lower, node.upper, node.step)]
@@ -1537,14 +1599,20 @@ class ScriptLowering:
                 result_types=[py.ObjectType()],
             )
             return Val(self._append(op, node).result, WINDOW, window_of=receiver.kind)
-        if receiver.kind == WINDOW and method in _WINDOW_METHODS and all(a.kind in _ARG_KINDS for a in args):
+        if receiver.kind == WINDOW and method in _WINDOW_METHODS and self._applies(method, args):
             kind = receiver.window_of or FRAME
             if method == "agg" or method == "aggregate":
                 kind = FRAME if any(a.kind == CONTAINER for a in args) else kind
+            result_type = _type_of_kind(kind)
+            dtype = self._window_dtypes.get(receiver.value)
+            if method == "transform" and kind == COLUMN and dtype == "float64" and len(args) == 1 and not kwnames and args[0].value in self._pure_lambdas and _fills_from_itself(node.args[0]):
+                # `transform(lambda x: x.fillna(x.median()))` of a float column: float
+                # (rows of NaN groups, which groupby leaves out, are NaN).
+                result_type = df.ColumnType.of("float64")
             op = df.MethodOp(
                 operands=[receiver.value, [a.value for a in args]],
                 properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
-                result_types=[_type_of_kind(kind)],
+                result_types=[result_type],
             )
             return Val(self._append(op, node).result, kind)
         if receiver.kind == STRING and isinstance(receiver.const, str) and method in _FOLDABLE_STR_METHODS and all(a.is_const for a in args) and not kwnames:
@@ -1640,7 +1708,7 @@ class ScriptLowering:
         if receiver.kind in (FRAME, COLUMN) and method in lib.PURE_PANDAS_METHODS:
             if "inplace" in kwnames:
                 raise Unsupported("inplace=True")
-            if any(a.kind not in _ARG_KINDS and not (method not in lib.METHODS_CALLING_USER_CODE and _native_origin(a)) for a in args):
+            if any(a.kind not in _ARG_KINDS and not (method not in lib.METHODS_CALLING_USER_CODE and _native_origin(a)) and not (a.value in self._pure_lambdas and method in _LAMBDA_METHODS) for a in args):
                 raise Unsupported("pandas method with an argument of unknown type")
             if receiver.kind == FRAME and method == "select_dtypes":
                 schema = _frame_schema(receiver)
@@ -1669,12 +1737,20 @@ class ScriptLowering:
                     )
                     return Val(self._append(op, node).result, FRAME)
             result_type, kind = _method_result(receiver, method, args, kwnames)
+            dtype = _column_dtype(receiver) if receiver.kind == COLUMN else None
+            if method == "fillna" and dtype == "str" and len(args) == 1 and not kwnames and (isinstance(args[0].const, str) or self._scalar_dtypes.get(args[0].value) == "str"):
+                result_type = df.ColumnType.of("str")  # a string fills a string column
+            elif method == "mode" and dtype is not None and not args:
+                result_type = df.ColumnType.of(dtype)  # the most frequent values themselves
             op = df.MethodOp(
                 operands=[receiver.value, [a.value for a in args]],
                 properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
                 result_types=[result_type],
             )
-            return Val(self._append(op, node).result, kind)
+            result = self._append(op, node).result
+            if kind == SCALAR and dtype in ("int64", "float64") and method in ("mean", "median") and not args:
+                self._scalar_dtypes[result] = "float64"  # a float (NaN when nothing is there)
+            return Val(result, kind)
         raise Unsupported(f"method {method} on {receiver.kind}")
 
     def _pipeline_step_estimators(self, qualname: str, args: list[Val], kwnames: list[str]) -> list[tuple[int, Val]]:
@@ -2206,6 +2282,46 @@ def _stored_column(stmts: list[ast.stmt]) -> tuple[str, str] | None:
         case ast.Subscript(value=ast.Attribute(value=ast.Name(id=name), attr="loc"), slice=ast.Tuple(elts=[_, ast.Constant(value=str() as column)])):
             return name, column
     return None
+
+
+def _dropped_in_place(stmts: list[ast.stmt]) -> tuple[str, list[str]] | None:
+    """(frame name, columns) of ``name.drop(columns, inplace=True)`` with literal columns."""
+    if len(stmts) != 1:
+        return None
+    match stmts[0]:
+        case ast.Expr(value=ast.Call(func=ast.Attribute(value=ast.Name(id=name), attr="drop"), args=args, keywords=keywords)):
+            pass
+        case _:
+            return None
+    kw = {k.arg: k.value for k in keywords}
+    inplace = kw.pop("inplace", None)
+    if None in kw or not (isinstance(inplace, ast.Constant) and inplace.value is True):
+        return None
+    if not args and set(kw) == {"columns"}:
+        target = kw["columns"]
+    elif len(args) == 1 and set(kw) == {"axis"} and isinstance(kw["axis"], ast.Constant) and kw["axis"].value in (1, "columns"):
+        target = args[0]
+    else:
+        return None
+    try:
+        columns = ast.literal_eval(target)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    columns = [columns] if isinstance(columns, str) else columns
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        return None
+    return name, columns
+
+
+def _fills_from_itself(node: ast.expr) -> bool:
+    """``lambda x: x.fillna(x.<reduction>())``: a float Series stays float."""
+    if not (isinstance(node, ast.Lambda) and len(node.args.args) == 1 and not node.args.defaults):
+        return False
+    param = node.args.args[0].arg
+    match node.body:
+        case ast.Call(func=ast.Attribute(value=ast.Name(id=p), attr="fillna"), args=[ast.Call(func=ast.Attribute(value=ast.Name(id=q), attr=reduction), args=[], keywords=[])], keywords=[]):
+            return p == q == param and reduction in ("median", "mean", "min", "max")
+    return False
 
 
 def _immutable_literal(value: Any) -> bool:

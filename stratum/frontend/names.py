@@ -169,6 +169,26 @@ _READ_ONLY_METHODS = frozenset(
 )
 
 
+def pure_lambda(node: ast.Lambda) -> bool:
+    """A lambda that computes only from its parameters, with read-only builtins
+    and methods, and has no effects (no output, no randomness): running it
+    more or fewer times, or later, cannot be told apart."""
+    if not _pure_lambda(node) or node.args.defaults or node.args.kw_defaults or node.args.vararg or node.args.kwarg:
+        return False
+    for n in ast.walk(node.body):
+        if isinstance(n, ast.Name) and n.id in _EFFECTFUL_BUILTINS:
+            return False
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _RANDOM_METHODS:
+            return False
+        if isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            return False
+    return is_read_only([ast.Expr(value=node.body)])
+
+
+_EFFECTFUL_BUILTINS = frozenset({"print", "id", "hash"})  # output, or values that differ between runs
+_RANDOM_METHODS = frozenset({"sample"})
+
+
 # Methods that call the function they are given on each element, row or group.
 _APPLYING_METHODS = frozenset({"apply", "map", "transform", "agg", "aggregate"})
 

@@ -373,6 +373,55 @@ IDIOMS: dict[str, tuple[str, int]] = {
             print(w)
         show(pd.read_csv("data.csv"))
     """, 1),
+    "drop_in_place_is_seen_by_aliases_and_containers_only": ("""
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        alias = df
+        frames = [df]
+        sub = df[["a", "b"]]
+        df.drop("b", axis=1, inplace=True)
+        print(df.columns.tolist(), alias.columns.tolist(), frames[0].columns.tolist(), sub.columns.tolist())
+        df.drop(columns=["s"], inplace=True)
+        print(alias.shape, df.select_dtypes(include="number").columns.tolist())
+    """, 2),  # the drops run as written (pandas warns about inplace); what follows knows the columns
+    "drop_in_place_of_duplicate_labels_and_missing_ones": ("""
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        both = pd.concat([df, df], axis=1)
+        both.drop(columns=["a"], inplace=True)
+        print(both.columns.tolist())
+        df.drop(columns=["zz"], inplace=True)
+        print("not reached")
+    """, 2),
+    "groupby_transform_with_a_lambda": ("""
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        df["k"] = df["a"] % 2
+        keep = df
+        df["b"] = df.groupby("k")["b"].transform(lambda x: x.fillna(x.median()))
+        df["c"] = df["a"].map(lambda v: v * 10)
+        print(df.select_dtypes(include="number").columns.tolist(), keep.to_string())
+        print(df.groupby("k")["b"].transform(lambda x: x.fillna(x.median()).astype("int64")))
+    """, 0),
+    "lambda_reading_a_global_stays_python": ("""
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        factor = 2
+        scaled = df["a"].map(lambda v: v * factor)
+        factor = 3
+        print(scaled.tolist(), df["a"].map(lambda v: v * factor).tolist())
+    """, 2),
+    "fill_with_mode_and_median_keeps_dtypes": ("""
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        df["s"] = df["s"].fillna(df["s"].mode()[0])
+        df["b"] = df["b"].fillna(df["b"].median())
+        df["a"] = df["a"].fillna(df["a"].mode()[0])
+        for col in df.select_dtypes(include="number").columns:
+            df[col] = df[col] * 2
+        print(df.dtypes.tolist(), df.to_string(), df["s"].mode()[0], df["a"].mode()[0])
+        print(df["a"].mode()[7])
+    """, 0),
 }
 
 
