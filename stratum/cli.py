@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass, to stderr")
     parser.add_argument("--stats-json", metavar="PATH", help="write compilation statistics as JSON")
     parser.add_argument("--run", action="store_true", help="execute the batch after compiling it")
+    parser.add_argument("--memory-budget", metavar="SIZE", help="with --run: intermediates beyond SIZE (like 500M or 2G; per worker with --results) spill to disk until needed; best-effort (default: no budget)")
     batch = parser.add_argument_group("running a batch (with --run --results)")
     batch.add_argument("--results", metavar="DIR", help="run each script in its own process and directory DIR/<script-id>/; write DIR/summary.json")
     batch.add_argument("--workdir", metavar="BASE", help="the directory whose entries every script sees in its own directory (default: the current one)")
@@ -57,6 +58,15 @@ def main(argv: list[str] | None = None) -> int:
         _fail(f"--{batch_only[0]} needs --run --results DIR")
     if args.results and not args.run:
         _fail("--results needs --run")
+    if args.memory_budget is not None:
+        if not args.run:
+            _fail("--memory-budget needs --run")
+        from stratum.runtime.cache import parse_size
+
+        try:
+            args.memory_budget = parse_size(args.memory_budget)
+        except ValueError:
+            _fail(f"--memory-budget {args.memory_budget!r} is not a size (like 500M or 2G)")
     if args.address is not None and args.executor != "ray":
         _fail("--address needs --executor ray")
     if args.jobs is not None and args.jobs < 1:
@@ -128,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.run and args.results:
         status = _run_batch(module, [s.path for s in scripts], args, stats)
     elif args.run:
-        status = _run(module, [s.path for s in scripts], stats, _cache(args) if args.cache_dir else None)
+        status = _run(module, [s.path for s in scripts], stats, _cache(args) if args.cache_dir else None, args.memory_budget)
     else:
         status = 0
     if args.stats_json:
@@ -201,6 +211,7 @@ def _run_batch(module: object, paths: list[str], args: argparse.Namespace, stats
         progress=sys.stderr.isatty(),
         replay=not args.no_replay,
         preload=preload,
+        memory_budget=args.memory_budget,
     )
     try:
         if args.executor == "ray":
@@ -230,18 +241,20 @@ def _run_batch(module: object, paths: list[str], args: argparse.Namespace, stats
         "seconds": outcome.seconds,
         "ops_executed": sum(r.ops_computed for r in outcome.results),
         "cache_hits": sum(r.cache_hits for r in outcome.results),
+        "spills": sum(r.spills for r in outcome.results),
+        "reloads": sum(r.reloads for r in outcome.results),
     }
     return 0 if all(r.status == "ok" for r in outcome.results) else 1
 
 
-def _run(module: object, paths: list[str], stats: dict[str, object], cache: object = None) -> int:
+def _run(module: object, paths: list[str], stats: dict[str, object], cache: object = None, memory_budget: int | None = None) -> int:
     from stratum.runtime.errors import print_exception
     from stratum.runtime.executor import Executor
 
     # What `python SCRIPT.py` sets up: argv, and the script's directory first on sys.path.
     sys.argv = [paths[0]]
     sys.path[0] = os.path.dirname(os.path.abspath(paths[0]))
-    executor = Executor(module, cache=cache)  # type: ignore[arg-type]
+    executor = Executor(module, cache=cache, memory_budget=memory_budget)  # type: ignore[arg-type]
     runs = executor.run()
     sys.stdout.flush()
     stats["runtime"] = {**executor.stats, "backends": dict(executor.stats["backends"])}

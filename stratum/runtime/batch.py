@@ -64,6 +64,8 @@ class ScriptResult:
     computed: dict[str, int] = field(default_factory=dict)  # op name -> how many this script computed
     backends: dict[str, int] = field(default_factory=dict)
     replayed: bool = False  # nothing it depends on changed: its earlier outcome was replayed (replay.py)
+    spills: int = 0  # values the buffer pool wrote to disk (with a memory budget), and read back
+    reloads: int = 0
 
 
 @dataclass
@@ -78,6 +80,7 @@ class BatchOptions:
     # Called with the scripts that will run (not replayed) before the first fork: imports
     # their libraries once, so every worker inherits them.
     preload: Callable[[set[int]], None] | None = None
+    memory_budget: int | None = None  # bytes of intermediates per worker above which they spill (spill.py)
 
 
 @dataclass
@@ -181,7 +184,7 @@ def _unmirror(created: list[Path]) -> None:
 # -- the worker ----------------------------------------------------------------
 
 
-def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_file: Path, cache: ValueCache | None, links: set[str], base: Path | None = None) -> int:
+def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_file: Path, cache: ValueCache | None, links: set[str], base: Path | None = None, memory_budget: int | None = None) -> int:
     """Runs script ``index`` in this (forked) process; returns its exit status."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -214,7 +217,7 @@ def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_fil
     from stratum.runtime.errors import print_exception, strip_internal_frames
     from stratum.runtime.executor import Executor
 
-    executor = Executor(module, scripts={index}, cache=cache, record_ops=True)
+    executor = Executor(module, scripts={index}, cache=cache, record_ops=True, memory_budget=memory_budget)
     record: dict[str, Any] = {}
 
     def save() -> None:
@@ -227,6 +230,8 @@ def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_fil
             cache_corrupt=cache.stats.corrupt if cache is not None else 0,
             computed=dict(stats["computed"]),
             backends=dict(stats["backends"]),
+            spills=stats["spills"],
+            reloads=stats["reloads"],
             ops=executor.records,
             replayable=watch.deterministic(),
             reads=watch.outside_reads(),
@@ -259,7 +264,7 @@ def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_fil
     return status
 
 
-def _fork_worker(module: ModuleOp, index: int, path: str, directory: Path, result_file: Path, cache: ValueCache | None, links: set[str], base: Path) -> int:
+def _fork_worker(module: ModuleOp, index: int, path: str, directory: Path, result_file: Path, cache: ValueCache | None, links: set[str], base: Path, memory_budget: int | None = None) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -267,7 +272,7 @@ def _fork_worker(module: ModuleOp, index: int, path: str, directory: Path, resul
         return pid
     status = 70
     try:
-        status = _worker(module, index, path, directory, result_file, cache, links, base)
+        status = _worker(module, index, path, directory, result_file, cache, links, base, memory_budget)
     except BaseException:  # a failure of Stratum itself, never of the script
         with contextlib.suppress(Exception):
             os.write(2, f"stratum: internal error running {path}: {traceback.format_exc().splitlines()[-1]}\n".encode())
@@ -336,7 +341,7 @@ def run_batch(module: ModuleOp, paths: list[str], options: BatchOptions) -> Batc
                         progress.started(ids[k])
                         progress.finished(results[k])
                     continue
-                pid = _fork_worker(module, k, os.path.abspath(paths[k]), (options.results / ids[k]).resolve(), scratch / f"{k}.json", options.cache, {os.path.abspath(p) for p in created[k] if p.is_symlink()}, options.workdir)
+                pid = _fork_worker(module, k, os.path.abspath(paths[k]), (options.results / ids[k]).resolve(), scratch / f"{k}.json", options.cache, {os.path.abspath(p) for p in created[k] if p.is_symlink()}, options.workdir, options.memory_budget)
                 running[pid] = _Running(k, time.perf_counter())
                 if progress:
                     progress.started(ids[k])
@@ -416,6 +421,8 @@ def _finish(
         result.cache_corrupt = record.get("cache_corrupt", 0)
         result.computed = record.get("computed", {})
         result.backends = record.get("backends", {})
+        result.spills = record.get("spills", 0)
+        result.reloads = record.get("reloads", 0)
         records[k] = {int(i): r for i, r in (record.get("ops") or {}).items()}
     _unmirror(created)
     with contextlib.suppress(OSError, UnicodeDecodeError):

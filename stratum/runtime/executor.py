@@ -17,6 +17,11 @@ processes: every value that does not depend on opaque code or on a caller's
 arguments gets a content key, is looked up before it is computed, and is
 stored after. Ops that several scripts of the batch share are computed under
 the key's lock, so parallel workers compute them once.
+
+With a ``memory_budget`` (bytes) a buffer pool (``spill.py``) counts the
+arrays and frames pure ops computed; above the budget it writes those whose
+next use is farthest to disk and reads them back when an op needs them,
+only ever values whose identity nothing but the executor can observe.
 """
 
 from __future__ import annotations
@@ -50,6 +55,8 @@ from stratum.passes.push_projection import FULL_SCHEMA, USECOLS
 from stratum.runtime import fit_memo
 from stratum.runtime.cache import MISS, ValueCache
 from stratum.runtime.errors import CALL_FIRST, OPERATOR_FIRST, SUBSCRIPT_FIRST, frames_of, innermost, raise_through, strip_internal_frames
+from stratum.runtime.spill import STATS as SPILL_STATS
+from stratum.runtime.spill import BufferPool, Spilled, plan_spills
 
 # Never stored: cheap to recompute, and modules do not pickle.
 _NOT_STORED = ("python.import", "python.getattr", "python.constant")
@@ -132,6 +139,8 @@ class Executor:
         cache: ValueCache | None = None,
         record_ops: bool = False,
         free_dead: bool = True,
+        memory_budget: int | None = None,
+        spill_dir: str | Path | None = None,
     ):
         self.module = module
         self.arguments = arguments or {}
@@ -146,6 +155,10 @@ class Executor:
         self._memo: dict[tuple[Any, ...], tuple[_Slot, ...] | _Failure] = {}
         self._memo_keys: dict[Operation, list[tuple[Any, ...]]] = collections.defaultdict(list)  # op -> its memo entries
         self._free_dead = free_dead
+        self.memory_budget = memory_budget
+        self.spill_dir = spill_dir  # where the spill directory goes (default: the temp dir)
+        self._pool: BufferPool | None = None
+        self._clean: set[SSAValue] = set()  # values of pure lineage: the only ones the pool may spill
         self._dead: set[SSAValue] = set()
         self._warnings: dict[Operation, list[warnings.WarningMessage]] = {}  # what each op's library call warned
         self._warned: set[tuple[Operation, int]] = set()  # (op, script) pairs already shown
@@ -161,6 +174,7 @@ class Executor:
             "backends": collections.Counter(),
             "values_freed": 0,
             "peak_live_values": 0,  # most value slots held at once, over all scripts (after each effect)
+            **{name: 0 for name in SPILL_STATS},  # buffer pool, with a memory budget
         }
 
     # -- driving ------------------------------------------------------------
@@ -172,32 +186,41 @@ class Executor:
         runs: list[ScriptRun] = []
         top_ops = list(self.module.body.block.ops)
         dead_after = last_uses(top_ops, self.scripts) if self._free_dead else {}
-        for position, top in enumerate(top_ops):
-            op, backend_name = _unwrap(top)
-            if isinstance(op, py.ScriptBeginOp):
-                if self.scripts is not None and op.index.data not in self.scripts:
+        if self.memory_budget is not None:
+            uses, self._clean = plan_spills(top_ops, self.scripts)
+            self._pool = BufferPool(self.memory_budget, directory=self.spill_dir, uses=uses, stats=self.stats)
+        try:
+            for position, top in enumerate(top_ops):
+                op, backend_name = _unwrap(top)
+                if isinstance(op, py.ScriptBeginOp):
+                    if self.scripts is not None and op.index.data not in self.scripts:
+                        continue
+                    run = ScriptRun(op.index.data, op.script.data, _script_module(op.script.data))
+                    runs.append(run)
+                    self._runs[top.results[0]] = run
                     continue
-                run = ScriptRun(op.index.data, op.script.data, _script_module(op.script.data))
-                runs.append(run)
-                self._runs[top.results[0]] = run
-                continue
-            token = _token_operand(op)
-            if token is None:
-                continue  # pure: evaluated on demand
-            run = self._runs.pop(token, None)
-            if run is None:
-                continue  # a script not selected to run here
-            if not run.finished:
-                with _as_main(run.module):
-                    self._effect(op, run, list(top.results))
-            for result in top.results:
-                if isinstance(result.type, py.TokenType):
-                    self._runs[result] = run
-            live = sum(len(r.values) for r in runs)
-            self.stats["peak_live_values"] = max(self.stats["peak_live_values"], live)
-            dead = dead_after.get(position)
-            if dead:
-                self._free(dead, runs)
+                token = _token_operand(op)
+                if token is None:
+                    continue  # pure: evaluated on demand
+                run = self._runs.pop(token, None)
+                if run is None:
+                    continue  # a script not selected to run here
+                if self._pool is not None:
+                    self._pool.position = position
+                if not run.finished:
+                    with _as_main(run.module):
+                        self._effect(op, run, list(top.results))
+                for result in top.results:
+                    if isinstance(result.type, py.TokenType):
+                        self._runs[result] = run
+                live = sum(len(r.values) for r in runs)
+                self.stats["peak_live_values"] = max(self.stats["peak_live_values"], live)
+                dead = dead_after.get(position)
+                if dead:
+                    self._free(dead, runs)
+        finally:
+            if self._pool is not None:
+                self._pool.close()  # spill files go even when Stratum itself fails
         self.stats["fit_memo"] = dict(fit_memo.MEMO.stats)
         return runs
 
@@ -205,8 +228,11 @@ class Executor:
         """Drops values no op that can still run needs: from every script's slots and from the memo."""
         for value in dead:
             for r in runs:
-                if r.values.pop(value, None) is not None:
+                slot = r.values.pop(value, None)
+                if slot is not None:
                     self.stats["values_freed"] += 1
+                    if self._pool is not None:
+                        self._pool.discard(slot)
             self._dead.add(value)
             owner = value.owner
             if isinstance(owner, Operation) and all(result in self._dead for result in owner.results):
@@ -263,6 +289,11 @@ class Executor:
             private = [_is_private(v) for v in op.inputs]
             groups = [g.data for g in op.alias_groups.data] if op.alias_groups is not None else list(range(len(values)))
             values = _protective_copies(values, private, groups)
+        if self._pool is not None:
+            for value, obj in zip(op.inputs, values):
+                slot = run.values.get(value)
+                if slot is not None and slot.obj is obj:
+                    self._pool.pin(slot)  # handed over as it is: opaque code may keep it, or its id
         globals_ = run.module.__dict__
         local_names = {n.data for n in op.local_names.data} if op.local_names is not None else None
         # Globals go to the module (script functions called from this code
@@ -327,7 +358,20 @@ class Executor:
             slot = run.values[value]
         if isinstance(slot.obj, Unbound) and not isinstance(anchor, (py.ExecOp, py.BindOp)):
             self._raise_in_script(NameError(f"name {slot.obj.name!r} is not defined"), anchor, anchor, run)
-        return slot.obj
+        return self._obj(slot)
+
+    def _obj(self, slot: _Slot) -> Any:
+        """The slot's object, read back first if the buffer pool spilled it."""
+        return self._pool.load(slot) if type(slot.obj) is Spilled else slot.obj  # type: ignore[union-attr]
+
+    def _hold(self, outputs: list[SSAValue], slots: tuple[_Slot, ...]) -> None:
+        """Counts new values in the buffer pool, and spills if they overflow the budget."""
+        if self._pool is None:
+            return
+        for result, slot in zip(outputs, slots):
+            if result in self._clean:
+                self._pool.track(slot, result)
+        self._pool.relieve()
 
     def _evaluate(self, value: SSAValue, run: ScriptRun) -> _Slot | _Failure:
         """Computes ``value`` and every value it needs, iteratively (graphs are deep)."""
@@ -347,6 +391,7 @@ class Executor:
                         stack.pop()
                         for result, slot in zip(outputs, hit):
                             run.values[result] = slot
+                        self._hold(outputs, hit)
                         continue
                     self._missed.add(content_key)
             missing = [v for v in op.operands if v not in run.values]
@@ -365,6 +410,7 @@ class Executor:
                 return outcome
             for result, slot in zip(outputs, outcome):
                 run.values[result] = slot
+            self._hold(outputs, outcome)
         return run.values[value]
 
     def _compute(self, op: Operation, backend_name: str, operands: list[_Slot], run: ScriptRun) -> tuple[_Slot, ...] | _Failure:
@@ -411,7 +457,7 @@ class Executor:
         self, op: Operation, backend_name: str, operands: list[_Slot], content_key: str | None, *, always_store: bool = False
     ) -> tuple[_Slot, ...] | _Failure:
         self.stats["ops_executed"] += 1
-        args = [s.obj for s in operands]
+        args = [self._obj(s) for s in operands]
         started = time.perf_counter()
         try:
             with warnings.catch_warnings(record=True) as caught:
