@@ -97,11 +97,17 @@ def main() -> None:
             paths = [str(CORPUS / e["script"]) for e in sorted(entries, key=lambda e: e["step"])]
             before, after = cse_merges(paths)
             separate_out: list[str] = []
+            from stratum.runtime import fit_memo
+
+            fit_memo.MEMO.active = False  # no sharing at all: not even of step fits inside scikit-learn
             started = time.perf_counter()
             for path in paths:
                 out, _, _ = run_batch([path], "")
                 separate_out += out
             separate = time.perf_counter() - started
+            fit_memo.MEMO.active = True
+            fit_memo.MEMO.entries.clear()
+            fit_memo.MEMO.bytes = 0
             from stratum.passes import DEFAULT_PIPELINE
 
             shared_out, shared, _ = run_batch(paths, DEFAULT_PIPELINE)

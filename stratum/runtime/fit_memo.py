@@ -47,6 +47,7 @@ from collections.abc import Iterator
 from typing import Any
 
 _MEMORY_LIMIT = 512 << 20  # bytes of outputs kept in this process
+_DISK_BYTES_PER_SECOND = 300e6  # a conservative pickle-and-read rate
 _MISS = object()
 
 
@@ -57,6 +58,7 @@ class _Memo:
         self.cache: Any = None  # the run's ValueCache, if any
         self.min_seconds = 0.002
         self.stats = {"hits": 0, "misses": 0, "uncacheable": 0}
+        self.active = True  # False: every fit runs (a baseline without sharing)
         self.lock = threading.Lock()
 
     def get(self, key: str) -> Any:
@@ -76,7 +78,8 @@ class _Memo:
 
     def put(self, key: str, value: tuple[Any, dict[str, Any], list[tuple[Any, ...]]], seconds: float) -> None:
         self._remember(key, copy.deepcopy(value))
-        if self.cache is not None and seconds >= self.min_seconds:
+        # Written to disk only where reading it back is quicker than fitting again.
+        if self.cache is not None and seconds >= max(self.min_seconds, _nbytes(value[0]) / _DISK_BYTES_PER_SECOND):
             self.cache.put(self._cache_key(key), value, count=False)
 
     def _cache_key(self, key: str) -> str:
@@ -256,6 +259,8 @@ def _nbytes(obj: Any) -> int:
     size = getattr(obj, "nbytes", None)
     if isinstance(size, int):
         return size
+    if hasattr(obj, "indptr"):  # scipy sparse
+        return sum(int(getattr(obj, part).nbytes) for part in ("data", "indices", "indptr"))
     try:
         return int(obj.memory_usage(deep=False).sum())
     except Exception:
@@ -285,25 +290,13 @@ def _shares_input(value: Any, inputs: tuple[Any, ...]) -> bool:
     return False
 
 
-def _module_of(filename: str) -> types.ModuleType | None:
-    for module in list(sys.modules.values()):
-        if getattr(module, "__file__", None) == filename:
-            return module
-    return None
-
-
 def _reissue(caught: list[tuple[Any, ...]]) -> None:
     """Each warning the fit gave, through the filters and registry of the module that gave it."""
+    from stratum.runtime.library_warnings import warn_at_library
+
     for message, category, filename, lineno in caught:
-        module = _module_of(filename)
-        if module is None:
+        if not warn_at_library(message, category, filename, lineno):
             warnings.warn_explicit(message, category, filename, lineno)
-            continue
-        registry = module.__dict__.setdefault("__warningregistry__", {})
-        warnings.warn_explicit(
-            message, category, filename, lineno,
-            module=module.__name__, registry=registry, module_globals=module.__dict__,
-        )
 
 
 def _memo_key(transformer: Any, X: Any, y: Any, weight: Any, params: Any, nested: bool) -> str:
@@ -406,7 +399,7 @@ def column_fit_transform_one(transformer: Any, X: Any, y: Any, weight: Any, mess
 
 def _memoized(transformer: Any, X: Any, y: Any, weight: Any, message_clsname: str, message: Any, params: Any, *, nested: bool) -> Any:
     original = _original("sklearn.pipeline", "_fit_transform_one")
-    if message is not None:  # verbose: the fit prints its time
+    if not MEMO.active or message is not None:  # off, or verbose: the fit prints its time
         return original(transformer, X, y, weight, message_clsname, message, params)
     try:
         key = _memo_key(transformer, X, y, weight, params, nested)

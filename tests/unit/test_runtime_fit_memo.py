@@ -310,3 +310,14 @@ def test_scripts_under_stratumc_share_step_fits_and_print_what_python_prints(tmp
         # Within the search: folds' preprocessing reused across grid points; the second
         # script also finds the first script's folds in the persistent cache.
         assert memo_stats["hits"] >= (2 * 3 if script is ridge else 2 * 3 + 1)
+
+
+def test_an_inactive_memo_fits_every_time(memo) -> None:
+    X, y = _frame(6)
+    memo.active = False
+    try:
+        for _ in range(2):
+            Pipeline([("imp", SimpleImputer()), ("m", Ridge())]).fit(X[["a", "b"]], y)
+    finally:
+        memo.active = True
+    assert memo.stats["hits"] == 0 and not memo.entries

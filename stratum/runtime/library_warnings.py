@@ -1,0 +1,56 @@
+"""Warnings of library calls shown where python would show them.
+
+A native op runs the library call from one of Stratum's frames, so a
+warning's ``stacklevel`` that reaches the library's caller reaches Stratum:
+under python that caller is the script's statement, so such warnings are
+shown at the script's file and line, in ``__main__``. A warning whose
+``stacklevel`` stays inside the library (scikit-learn's ConvergenceWarning,
+numpy's RuntimeWarning raised in pandas' ufunc dispatch) names the library's
+file and line under python too, and is filtered through that module's
+registry: it is issued again there.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import types
+import warnings
+from typing import Any
+
+_STRATUM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def module_of_file(filename: str) -> types.ModuleType | None:
+    """The imported module whose source is ``filename`` (where its warnings' registry lives)."""
+    filename = os.path.abspath(filename)
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and os.path.abspath(path) == filename:
+            return module
+    return None
+
+
+def warn_at_library(message: Any, category: type[Warning], filename: str, lineno: int) -> bool:
+    """Issues the warning at the library's own location; False if that location is not a library's."""
+    if not filename or os.path.abspath(filename).startswith(_STRATUM_DIR):
+        return False
+    module = module_of_file(filename)
+    if module is None:
+        return False
+    warnings.warn_explicit(
+        message, category, filename, lineno,
+        module=module.__name__, registry=module.__dict__.setdefault("__warningregistry__", {}), module_globals=module.__dict__,
+    )
+    return True
+
+
+def warn_as_python(w: warnings.WarningMessage, script_file: str, script_line: int, script_module: types.ModuleType) -> None:
+    """One caught warning, at the library's location or else at the script's statement."""
+    if warn_at_library(w.message, w.category, w.filename, w.lineno):
+        return
+    registry = script_module.__dict__.setdefault("__warningregistry__", {})
+    warnings.warn_explicit(
+        w.message, w.category, script_file, script_line,
+        module="__main__", registry=registry, module_globals=script_module.__dict__,
+    )
