@@ -532,8 +532,9 @@ def enabled() -> bool:
 
 
 def install() -> None:
-    """Memoize step fits from now on in this process (idempotent)."""
-    if not enabled():
+    """Memoize step fits from now on in this process (idempotent); ``STRATUM_FIT_MEMO=0`` turns it off."""
+    MEMO.active = enabled()
+    if not MEMO.active:
         return
     if not any(isinstance(f, _PatchOnImport) for f in sys.meta_path):
         sys.meta_path.insert(0, _PatchOnImport())

@@ -321,3 +321,15 @@ def test_an_inactive_memo_fits_every_time(memo) -> None:
     finally:
         memo.active = True
     assert memo.stats["hits"] == 0 and not memo.entries
+
+
+def test_the_environment_turns_the_memo_off(memo, monkeypatch) -> None:
+    monkeypatch.setenv("STRATUM_FIT_MEMO", "0")
+    fit_memo.install()
+    X, y = _frame(7)
+    for _ in range(2):
+        Pipeline([("imp", SimpleImputer()), ("m", Ridge())]).fit(X[["a", "b"]], y)
+    assert memo.stats["hits"] == 0
+    monkeypatch.delenv("STRATUM_FIT_MEMO")
+    fit_memo.install()
+    assert memo.active
