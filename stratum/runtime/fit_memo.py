@@ -252,7 +252,9 @@ def _is_callback_bookkeeping(name: str) -> bool:
 def _config_key() -> str:
     import sklearn
 
-    return repr(sorted(sklearn.get_config().items()))
+    # Versions too: the value cache's own salt sees only libraries imported when it was opened.
+    versions = [getattr(sys.modules.get(n), "__version__", "-") for n in ("sklearn", "numpy", "scipy", "pandas")]
+    return repr((versions, sorted(sklearn.get_config().items())))
 
 
 def _nbytes(obj: Any) -> int:
