@@ -43,12 +43,28 @@ DEFAULT_MAX_BYTES = 4 << 30
 _MISS = object()
 
 
+# Distributions whose versions values depend on, with their import names.
+_SALTED = (("numpy", "numpy"), ("pandas", "pandas"), ("scikit-learn", "sklearn"), ("scipy", "scipy"),
+           ("lightgbm", "lightgbm"), ("xgboost", "xgboost"), ("pyarrow", "pyarrow"), ("stratum", "stratum"))
+
+
 def _salt() -> str:
-    """Versions that values depend on: a library upgrade starts a fresh key space."""
+    """Versions that values depend on: a library upgrade starts a fresh key space.
+
+    Read from the installed distributions, not from imported modules: the
+    cache is opened before the scripts import their libraries.
+    """
+    from importlib import metadata
+
     parts = [sys.version.split()[0]]
-    for name in ("numpy", "pandas", "sklearn", "scipy", "lightgbm", "xgboost", "stratum"):
-        module = sys.modules.get(name)
-        parts.append(f"{name}={getattr(module, '__version__', '-') if module else '-'}")
+    for name, module_name in _SALTED:
+        version = getattr(sys.modules.get(module_name), "__version__", None)  # no metadata scan when imported
+        if not isinstance(version, str):
+            try:
+                version = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                version = "-"
+        parts.append(f"{name}={version}")
     return ";".join(parts)
 
 

@@ -218,3 +218,16 @@ def test_reruns_hit_and_a_changed_script_recomputes_only_its_part(tmp_path: Path
         assert (repaired[name]["stdout"], repaired[name]["submission"]) == (changed[name]["stdout"], changed[name]["submission"])
     assert repaired["ridge_a"]["computed"].get("ml.fit") == 1
     assert last_line(repaired["ridge_a"]["stdout"]).startswith("RMSE")
+
+
+def test_keys_depend_on_library_versions_even_before_the_libraries_are_imported() -> None:
+    """The cache opens before scripts import scikit-learn: its key space must still change with an upgrade."""
+    import subprocess
+    import sys
+
+    import sklearn
+
+    probe = "import sys; from stratum.runtime.cache import _salt; print('sklearn' in sys.modules); print(_salt())"
+    imported_before, salt = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert imported_before == "False"
+    assert f"scikit-learn={sklearn.__version__}" in salt.split(";")
