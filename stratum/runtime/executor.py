@@ -54,6 +54,7 @@ from stratum.ir import python as py
 from stratum.passes.push_projection import FULL_SCHEMA, USECOLS
 from stratum.runtime import fit_memo
 from stratum.runtime.cache import MISS, ValueCache
+from stratum.runtime.library_warnings import warn_as_python
 from stratum.runtime.errors import CALL_FIRST, OPERATOR_FIRST, SUBSCRIPT_FIRST, frames_of, innermost, raise_through, strip_internal_frames
 from stratum.runtime.spill import STATS as SPILL_STATS
 from stratum.runtime.spill import BufferPool, Spilled, plan_spills
@@ -187,8 +188,10 @@ class Executor:
         top_ops = list(self.module.body.block.ops)
         dead_after = last_uses(top_ops, self.scripts) if self._free_dead else {}
         if self.memory_budget is not None:
-            uses, self._clean = plan_spills(top_ops, self.scripts)
-            self._pool = BufferPool(self.memory_budget, directory=self.spill_dir, uses=uses, stats=self.stats)
+            plan = plan_spills(top_ops, self.scripts)
+            self._clean = plan.clean
+            computed = lambda value: any(value in r.values for r in runs)  # noqa: E731
+            self._pool = BufferPool(self.memory_budget, directory=self.spill_dir, plan=plan, computed=computed, stats=self.stats)
         try:
             for position, top in enumerate(top_ops):
                 op, backend_name = _unwrap(top)
@@ -554,11 +557,13 @@ class Executor:
     def _replay_warnings(self, op: Operation, run: ScriptRun) -> None:
         """Warnings a library call gave, as Python shows them: from the script's line.
 
-        A native op runs inside Stratum, so the library attributes its
-        warnings to Stratum's frames (and DeprecationWarnings outside
-        ``__main__`` are hidden by default). Re-issuing them at the script's
-        own file and line, in ``__main__``, gives the same filtering and
-        text as under ``python``; each script that uses a shared value sees them.
+        A native op runs inside Stratum, so a library warning whose
+        stacklevel reaches its caller names Stratum's frames (and
+        DeprecationWarnings outside ``__main__`` are hidden by default).
+        Re-issuing those at the script's own file and line, in ``__main__``,
+        and the others at the library's location (``library_warnings``),
+        gives the same filtering and text as under ``python``; each script
+        that uses a shared value sees them.
         """
         caught = self._warnings.get(op)
         if not caught or (op, run.index) in self._warned:
@@ -567,12 +572,8 @@ class Executor:
         loc = _location_in(op, run.path)
         if loc is None:
             return
-        registry = run.module.__dict__.setdefault("__warningregistry__", {})
         for w in caught:
-            warnings.warn_explicit(
-                w.message, w.category, loc.filename.data, loc.line.data,
-                module="__main__", registry=registry, module_globals=run.module.__dict__,
-            )
+            warn_as_python(w, loc.filename.data, loc.line.data, run.module)
 
     def _replay_warnings_again(self, value: SSAValue, run: ScriptRun, anchor: Operation) -> None:
         """A value merged from several statements warns at each of them, as each call would.
@@ -592,12 +593,8 @@ class Executor:
             return
         if loc.line.data not in _lines_in(op, run.path):
             return
-        registry = run.module.__dict__.setdefault("__warningregistry__", {})
         for w in self._warnings[op]:
-            warnings.warn_explicit(
-                w.message, w.category, loc.filename.data, loc.line.data,
-                module="__main__", registry=registry, module_globals=run.module.__dict__,
-            )
+            warn_as_python(w, loc.filename.data, loc.line.data, run.module)
 
     def _raise_in_script(self, exc: BaseException, op: Operation, anchor: Operation, run: ScriptRun) -> None:
         at = op if _location_in(op, run.path) is not None else anchor

@@ -58,7 +58,7 @@ import sys
 import tempfile
 import types
 import weakref
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,16 +95,23 @@ class _Entry:
     freed: int = 0  # of size, what spilling released (parts others hold stay)
 
 
-def plan_spills(top_ops: list[Any], scripts: Collection[int] | None) -> tuple[dict[Any, list[int]], set[Any]]:
-    """For each value, the positions of the effects that can need it (ascending), and the
-    values of pure lineage: computed from no opaque code, argument or effect."""
+@dataclass
+class SpillPlan:
+    """What the IR says about each value, for choosing victims and for safety."""
+
+    uses: dict[Any, list[int]]  # positions of the effects that can need it, through pure ops (ascending)
+    direct: dict[Any, list[int]]  # positions of the effects that take it as an operand
+    consumers: dict[Any, list[tuple[Any, ...]]]  # results of each pure op computed from it
+    clean: set[Any]  # values of pure lineage: computed from no opaque code, argument or effect
+
+
+def plan_spills(top_ops: list[Any], scripts: Collection[int] | None) -> SpillPlan:
     from stratum.ir import python as py
     from stratum.runtime.executor import _outer_operands, _token_operand, _unwrap
 
     block_ops = set(top_ops)
     script_of: dict[Any, int] = {}
-    uses: dict[Any, list[int]] = collections.defaultdict(list)
-    clean: set[Any] = set()
+    plan = SpillPlan(collections.defaultdict(list), collections.defaultdict(list), collections.defaultdict(list), set())
     for position, top in enumerate(top_ops):
         op, _ = _unwrap(top)
         operands = _outer_operands(top, block_ops)
@@ -113,8 +120,10 @@ def plan_spills(top_ops: list[Any], scripts: Collection[int] | None) -> tuple[di
             script_of[top.results[0]] = op.index.data
             continue
         if token is None:
-            if not isinstance(op, (py.ExecOp, py.ArgOp)) and all(v in clean for v in operands):
-                clean.update(top.results)
+            if not isinstance(op, (py.ExecOp, py.ArgOp)) and all(v in plan.clean for v in operands):
+                plan.clean.update(top.results)
+            for value in set(operands):
+                plan.consumers[value].append(tuple(top.results))
             continue
         index = script_of.get(token)
         if index is None:
@@ -124,6 +133,8 @@ def plan_spills(top_ops: list[Any], scripts: Collection[int] | None) -> tuple[di
                 script_of[result] = index
         if scripts is not None and index not in scripts:
             continue
+        for value in set(operands):
+            plan.direct[value].append(position)
         # The effect needs its operands and, through pure ops, what they are computed from.
         seen: set[Any] = set()
         stack = operands
@@ -132,20 +143,29 @@ def plan_spills(top_ops: list[Any], scripts: Collection[int] | None) -> tuple[di
             if value in seen:
                 continue
             seen.add(value)
-            uses[value].append(position)
+            plan.uses[value].append(position)
             owner = value.owner
             if owner in block_ops and _token_operand(_unwrap(owner)[0]) is None:
                 stack.extend(_outer_operands(owner, block_ops))
-    return dict(uses), clean
+    return plan
 
 
 class BufferPool:
     """Tracks resident intermediates and spills them above ``budget`` bytes (see the module docstring)."""
 
-    def __init__(self, budget: int, *, directory: str | Path | None = None, uses: dict[Any, list[int]] | None = None, stats: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        budget: int,
+        *,
+        directory: str | Path | None = None,
+        plan: SpillPlan | None = None,
+        computed: Callable[[Any], bool] | None = None,
+        stats: dict[str, Any] | None = None,
+    ):
         self.budget = budget
         self.directory = directory
-        self.uses = uses or {}
+        self.plan = plan or SpillPlan({}, {}, {}, set())
+        self.computed = computed  # whether a value is held already (then nothing recomputes it)
         self.stats = stats if stats is not None else {}
         for name in STATS:
             self.stats.setdefault(name, 0)
@@ -157,6 +177,7 @@ class BufferPool:
         self._names = itertools.count()
         self._baseline: int | None = None
         self._handed: dict[int, Any] = {}  # id -> weak reference: objects opaque code has seen
+        self._stuck_at: int | None = None  # resident total when spilling last fell short of the budget
 
     # -- the executor's side ------------------------------------------------
 
@@ -189,6 +210,7 @@ class BufferPool:
         entry = self._entries.pop(id(slot), None)
         if entry is None:
             return
+        self._stuck_at = None  # what it held (a base, an index) may now be free to spill
         self.resident -= entry.size - entry.freed
         if entry.path is not None:
             with contextlib.suppress(OSError):
@@ -214,12 +236,15 @@ class BufferPool:
         """Spills values, farthest next use first, until the resident total fits the budget."""
         if self.resident <= self.budget or self._failed:
             return
+        if self._stuck_at is not None and self.resident < self._stuck_at + self.budget // 8:
+            return  # nothing spillable last time, and little new since: not worth checking every value again
         candidates = [e for e in self._entries.values() if e.path is None and not e.pinned and e.exact is not False]
         candidates.sort(key=lambda e: (self._next_use(e), e.size), reverse=True)
         for entry in candidates:
             if self.resident <= self.budget or self._failed:
                 break
             self._spill(entry)
+        self._stuck_at = self.resident if self.resident > self.budget else None
 
     def close(self) -> None:
         """Removes the spill directory; values still spilled are gone with it."""
@@ -231,9 +256,18 @@ class BufferPool:
     # -- internals ----------------------------------------------------------
 
     def _next_use(self, entry: _Entry) -> float:
-        positions = self.uses.get(entry.value, ())
+        value = entry.value
+        positions = self.plan.uses.get(value, ())
         at = bisect.bisect_left(positions, self.position)
-        return positions[at] if at < len(positions) else _NEVER
+        if at == len(positions):
+            return _NEVER
+        if self.computed is not None:
+            # Needed later only through ops computed from it; once they all have been, it is not.
+            direct = self.plan.direct.get(value, ())
+            if bisect.bisect_left(direct, self.position) == len(direct):
+                if all(self.computed(r) for results in self.plan.consumers.get(value, ()) for r in results):
+                    return _NEVER
+        return positions[at]
 
     def _spill(self, entry: _Entry) -> None:
         slot = entry.slot

@@ -9,6 +9,7 @@ resident and the run unchanged.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import os
@@ -355,3 +356,43 @@ def test_parts_others_hold_come_back_as_themselves() -> None:
         pd.testing.assert_frame_equal(back, frame, check_exact=True)
         assert back is not frame and back.index is index
         assert _round_trip(frame, tmp).index is not index  # pickled whole, it would be a copy
+
+
+def test_batch_workers_spill_under_the_budget(tmp_path: Path) -> None:
+    script = tmp_path / "steps.py"
+    script.write_text(STEPS)
+    base = tmp_path / "base"
+    base.mkdir()
+    expected = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=base, check=True).stdout
+    results = tmp_path / "results"
+    proc = subprocess.run(
+        [sys.executable, "-m", "stratum.cli", "--run", str(script), "--workdir", str(base), "--results", str(results), "--no-cache", "--memory-budget", "256K", "--stats-json", str(tmp_path / "stats.json")],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "STRATUM_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (results / "steps" / "stdout.txt").read_text() == expected
+    (entry,) = json.loads((results / "summary.json").read_text())["scripts"]
+    assert entry["status"] == "ok" and entry["spills"] > 0 and entry["reloads"] > 0
+    runtime = json.loads((tmp_path / "stats.json").read_text())["runtime"]
+    assert runtime["spills"] == entry["spills"]
+
+
+def test_the_value_needed_last_spills_first() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Slot:
+        obj: Any
+
+    with in_tmp() as tmp:
+        slots = {name: Slot(np.full(1000, float(i))) for i, name in enumerate(["soon", "later", "never"])}
+        plan = spill.SpillPlan(uses={"soon": [5], "later": [9], "never": [3]}, direct={}, consumers={}, clean=set())
+        pool = spill.BufferPool(8000, directory=tmp, plan=plan)
+        pool.position = 4  # "never"'s only use is behind us
+        for name, slot in slots.items():
+            pool.track(slot, name)
+        assert pool.resident == 3 * 8000
+        pool.relieve()  # one value fits
+        assert [name for name, slot in slots.items() if isinstance(slot.obj, spill.Spilled)] == ["later", "never"]
+        assert pool.resident == 8000 and pool.stats["spills"] == 2
+        assert np.array_equal(pool.load(slots["later"]), np.full(1000, 1.0)) and pool.resident == 16000
+        pool.close()
+        assert not any(tmp.iterdir())
