@@ -31,6 +31,28 @@ def module_of_file(filename: str) -> types.ModuleType | None:
     return None
 
 
+# What python's registries would hold for library locations. The real
+# registries are cleared whenever the filters change, and Stratum's own
+# ``catch_warnings`` (around every native op) changes them, so a warning
+# python shows once per location would be shown again: Stratum keeps its own
+# record, cleared only when the filters' content changes.
+_shown: dict[str, set[tuple[Any, ...]]] = {}
+_shown_under: list[Any] = [None]
+
+
+def _action(text: str, category: type[Warning], module: str, lineno: int) -> str:
+    """The action of the first filter that matches, as ``warnings.warn_explicit`` chooses it."""
+    for action, message_re, filter_category, module_re, filter_lineno in warnings.filters:
+        if (
+            (message_re is None or message_re.match(text))
+            and issubclass(category, filter_category)
+            and (module_re is None or module_re.match(module))
+            and (filter_lineno == 0 or filter_lineno == lineno)
+        ):
+            return action
+    return warnings.defaultaction
+
+
 def warn_at_library(message: Any, category: type[Warning], filename: str, lineno: int) -> bool:
     """Issues the warning at the library's own location; False if that location is not a library's."""
     if not filename or os.path.abspath(filename).startswith(_STRATUM_DIR):
@@ -38,10 +60,28 @@ def warn_at_library(message: Any, category: type[Warning], filename: str, lineno
     module = module_of_file(filename)
     if module is None:
         return False
-    warnings.warn_explicit(
-        message, category, filename, lineno,
-        module=module.__name__, registry=module.__dict__.setdefault("__warningregistry__", {}), module_globals=module.__dict__,
-    )
+    if isinstance(message, Warning):
+        text, category = str(message), type(message)
+    else:
+        text = str(message)
+    filters = tuple(warnings.filters)
+    if _shown_under[0] != filters:
+        _shown.clear()
+        _shown_under[0] = filters
+    action = _action(text, category, module.__name__, lineno)
+    key: tuple[Any, ...] | None = None
+    if action == "default":
+        key = (module.__name__, text, category, lineno)
+    elif action == "module":
+        key = (module.__name__, text, category, 0)
+    elif action == "once":
+        key = ("", text, category)
+    if key is not None:
+        seen = _shown.setdefault(key[0], set())
+        if key in seen:
+            return True  # python shows it once here: already shown
+        seen.add(key)
+    warnings.warn_explicit(message, category, filename, lineno, module=module.__name__, registry=None, module_globals=module.__dict__)
     return True
 
 

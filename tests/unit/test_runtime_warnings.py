@@ -16,6 +16,11 @@ SCRIPTS = {
     # Two statements compute the same thing (CSE merges them): python warns at both, not at the print after.
     "computed_twice": 'import pandas as pd\ndf = pd.DataFrame({"a": [1.0, None], "b": ["x", None]})\n'
     "f1 = df.fillna(0)\nprint(f1.shape)\nf2 = df.fillna(0)\nprint(f2.shape, f1.dtypes.tolist())\nprint(f1)\n",
+    # Warnings whose stacklevel stays inside the library: python names the library's file and line.
+    "library_attributed": 'import numpy as np\nimport pandas as pd\nfrom sklearn.linear_model import Lasso\n'
+    'train = pd.read_csv("./input/train.csv")\nX = train[["GrLivArea", "LotArea"]]\n'
+    'model = Lasso(alpha=0.0001, max_iter=3)\nmodel.fit(X, train["SalePrice"])\nprint(round(model.score(X, train["SalePrice"]), 6))\n'
+    'z = np.log(train["MasVnrArea"] - 10)\nprint(z.isna().sum())\nz2 = np.log(train["MasVnrArea"] - 10)\nprint(z2.sum() == z.sum())\n',
 }
 
 
