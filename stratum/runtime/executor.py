@@ -295,8 +295,9 @@ class Executor:
         if self._pool is not None:
             for value, obj in zip(op.inputs, values):
                 slot = run.values.get(value)
-                if slot is not None and slot.obj is obj:
-                    self._pool.pin(slot)  # handed over as it is: opaque code may keep it, or its id
+                if slot is not None:
+                    # Handed over as it is, opaque code may keep it, or its id.
+                    self._pool.expose(slot, handed=slot.obj is obj)
         globals_ = run.module.__dict__
         local_names = {n.data for n in op.local_names.data} if op.local_names is not None else None
         # Globals go to the module (script functions called from this code

@@ -22,11 +22,15 @@ resident: the budget is best-effort):
 * its lineage is pure: no opaque code, caller's argument or effect is among
   the ops it is computed from, so no object outside the executor shares
   memory with it and can change it (``plan_spills``);
-* it was never handed to opaque code uncopied, nor returned to a caller
-  (``pin``): opaque code may have kept it, or its ``id``;
+* it was never handed to opaque code uncopied (``expose``): opaque code may
+  have kept it, or its ``id``;
 * nothing else references it: its reference count is the slot's own
   (checked at each spill; another slot, a container, a view's ``base``, a
-  traceback or a cache all count);
+  traceback, a caller holding the result, or a cache all count);
+* its parts that something else references too, or that opaque code has
+  seen (through the object or a shallow copy of it), are not written: the
+  reloaded object gets them back by identity (``shared_parts``, pickle's
+  persistent ids), so ``b.index is df.index`` survives a spill of ``df``;
 * its content round-trips exactly: exact numpy/pandas types; numpy buffers
   C- or F-contiguous (a strided view would come back contiguous, and 2-D
   reductions sum in layout order); object columns hold only immutable scalars
@@ -196,14 +200,20 @@ class BufferPool:
         self.resident += size
         self.stats["peak_resident_bytes"] = max(self.stats["peak_resident_bytes"], self.resident)
 
-    def pin(self, slot: Any) -> None:
-        """The slot's object left the executor's hands: it stays resident from now on."""
+    def expose(self, slot: Any, *, handed: bool) -> None:
+        """Opaque code gets the slot's object (``handed``) or a copy of it, which may share its
+        parts (a shallow copy of a frame shares its index): the object, if handed, stays
+        resident from now on, and its parts, wherever else they are, spill only by identity."""
         entry = self._entries.get(id(slot))
-        if entry is not None:
+        if entry is not None and handed:
             entry.pinned = True
-        # It may also be part of another value (a frame's index): that value keeps it by identity.
-        with contextlib.suppress(TypeError):
-            self._handed[id(slot.obj)] = weakref.ref(slot.obj)
+        obj = slot.obj
+        parts = _excess(obj) if resident_size(obj) is not None else None
+        for key, (part, _) in (parts or {id(obj): (obj, 0)}).items():
+            with contextlib.suppress(TypeError):
+                self._handed[key] = weakref.ref(part)
+        if len(self._handed) > 50000:
+            self._handed = {k: r for k, r in self._handed.items() if r() is not None}
 
     def discard(self, slot: Any) -> None:
         """The value is dead: forget it (and its file)."""
