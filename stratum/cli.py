@@ -86,9 +86,16 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as error:
             _fail(f"cannot open {path!r}: {error.strerror or error}")
     dumping = bool(args.emit or args.print_ir_after_all)
+    # A local batch run compiles in a forked process while this one imports the
+    # libraries the scripts import (see _Compiling).
+    compiling: _Compiling | None = None
+    background = bool(args.run and args.results) and args.executor != "ray" and not dumping and hasattr(os, "fork")
     try:
         if dumping:
             batch = compile_scripts(scripts)
+        elif background:
+            trees = _check(scripts, args.passes)  # what compiling would refuse, refused here, before anything runs
+            compiling = _Compiling(scripts, args.passes, use_cache=not getattr(args, "no_cache", False))
         else:
             # Frontend + passes, reused from an earlier run of the same batch over the same data.
             optimized = compile_optimized(scripts, args.passes, use_cache=not getattr(args, "no_cache", False))
@@ -116,34 +123,126 @@ def main(argv: list[str] | None = None) -> int:
         if args.emit:
             sys.stdout.write(getattr(stages, args.emit))
         module, script_stats, ops_after_opt = batch.module, batch.stats, stages.ops_after_opt
-    else:
+    elif compiling is None:
         lower(optimized.module)
         module, script_stats = optimized.module, optimized.stats
         ops_total, ops_opaque, ops_after_opt = optimized.ops_total, optimized.ops_opaque, optimized.ops_after_opt
-    stats: dict[str, object] = {}
-    if args.stats_json:
-        stats = {
-            "scripts": len(scripts),
-            "ops_total": ops_total,
-            "ops_opaque": ops_opaque,
-            "ops_after_opt": ops_after_opt,
-            "statements": sum(s.statements for s in script_stats),
-            "statements_native": sum(s.native_statements for s in script_stats),
-            "statements_opaque": sum(s.opaque_statements for s in script_stats),
-            "per_script": [
-                {"script": sc.path, "statements": st.statements, "native": st.native_statements, "opaque": st.opaque_statements}
-                for sc, st in zip(scripts, script_stats)
-            ],
-        }
-    if args.run and args.results:
-        status = _run_batch(module, [s.path for s in scripts], args, stats)
-    elif args.run:
-        status = _run(module, [s.path for s in scripts], stats, _cache(args) if args.cache_dir else None, args.memory_budget)
+    if compiling is not None:
+        run_stats: dict[str, object] = {}
+        status = _run_batch(compiling.module, [s.path for s in scripts], args, run_stats, compiling, trees)
+        optimized = compiling.wait()  # waited for already, unless the run stopped before
+        stats = _compile_stats(scripts, optimized.stats, optimized.ops_total, optimized.ops_opaque, optimized.ops_after_opt) if args.stats_json else {}
+        stats.update(run_stats)
     else:
-        status = 0
+        stats = _compile_stats(scripts, script_stats, ops_total, ops_opaque, ops_after_opt) if args.stats_json else {}
+        if args.run and args.results:
+            status = _run_batch(module, [s.path for s in scripts], args, stats)
+        elif args.run:
+            status = _run(module, [s.path for s in scripts], stats, _cache(args) if args.cache_dir else None, args.memory_budget)
+        else:
+            status = 0
     if args.stats_json:
         Path(args.stats_json).write_text(json.dumps(stats, indent=2) + "\n")
     return status
+
+
+def _compile_stats(scripts: list, script_stats: list, ops_total: int, ops_opaque: int, ops_after_opt: int) -> dict[str, object]:
+    return {
+        "scripts": len(scripts),
+        "ops_total": ops_total,
+        "ops_opaque": ops_opaque,
+        "ops_after_opt": ops_after_opt,
+        "statements": sum(s.statements for s in script_stats),
+        "statements_native": sum(s.native_statements for s in script_stats),
+        "statements_opaque": sum(s.opaque_statements for s in script_stats),
+        "per_script": [
+            {"script": sc.path, "statements": st.statements, "native": st.native_statements, "opaque": st.opaque_statements}
+            for sc, st in zip(scripts, script_stats)
+        ],
+    }
+
+
+def _check(scripts: list, passes: str) -> list:
+    """The scripts' syntax trees; raises what the compile would for a script that
+    does not parse or an unknown pass (ScriptSyntaxError, UnknownPass)."""
+    import warnings
+
+    from stratum.driver import build_pipeline
+    from stratum.frontend import parse
+
+    build_pipeline(passes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the compile's own parse shows them, as it did
+        return [parse(s) for s in scripts]
+
+
+class _Compiling:
+    """The batch compiled and lowered in a forked process while this one goes on:
+    importing the scripts' libraries (the controller's other long wait) and
+    compiling then overlap on two cores. ``module`` is empty until ``wait``
+    moves the compiled IR into it; the child sends it in the compile cache's
+    flat format and writes the cache entries after."""
+
+    def __init__(self, scripts: list, passes: str, *, use_cache: bool):
+        from xdsl.dialects.builtin import ModuleOp
+
+        self.scripts, self.passes, self.use_cache = scripts, passes, use_cache
+        self.module = ModuleOp([])
+        self.optimized: object = None
+        sys.stdout.flush()
+        sys.stderr.flush()
+        read, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(read)
+            self._child(write)
+        os.close(write)
+        self.read = read
+
+    def _child(self, fd: int) -> NoReturn:
+        try:
+            from stratum import compile_cache
+            from stratum.driver import compile_optimized, lower
+
+            later: list = []
+            optimized = compile_optimized(self.scripts, self.passes, use_cache=self.use_cache, later=later)
+            lower(optimized.module)
+            data = compile_cache.entry(optimized, {})
+            if data is not None:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+            for write in later:
+                write()
+        except BaseException:
+            pass  # nothing sent: the parent compiles for itself and sees what fails
+        finally:
+            sys.stderr.flush()
+            os._exit(0)
+
+    def wait(self) -> object:
+        """The optimized and lowered batch, its IR in ``module``."""
+        if self.optimized is not None:
+            return self.optimized
+        from stratum import compile_cache
+        from stratum.driver import Optimized, compile_optimized, lower
+
+        with os.fdopen(self.read, "rb") as f:
+            data = f.read()
+        os.waitpid(self.pid, 0)
+        try:
+            optimized = compile_cache.loads(data) if data else None
+        except Exception:
+            optimized = None
+        if not isinstance(optimized, Optimized):
+            optimized = compile_optimized(self.scripts, self.passes, use_cache=self.use_cache)
+            lower(optimized.module)
+        compiled = optimized.module
+        self.module.detach_region(0)
+        self.module.add_region(compiled.detach_region(0))
+        self.module.attributes.update(compiled.attributes)
+        optimized.module = self.module
+        self.optimized = optimized
+        return optimized
 
 
 def _cache(args: argparse.Namespace, *, scratch: str | None = None) -> object:
@@ -171,8 +270,6 @@ def _preload(module: object, scripts: set[int] | None = None) -> None:
 
     ``scripts``: only those of these scripts (the others are replayed, or run elsewhere).
     """
-    import importlib
-
     from stratum.ir import plan
     from stratum.ir import python as py
 
@@ -183,6 +280,38 @@ def _preload(module: object, scripts: set[int] | None = None) -> None:
             if scripts is not None and isinstance(task, plan.TaskOp) and not scripts & {i.data for i in task.scripts.data}:
                 continue
             names.add(op.module.data)
+    _import_heavy(names)
+
+
+def _preload_compiling(compiling: _Compiling, trees: list, scripts: set[int]) -> None:
+    """``_preload`` while the batch compiles: the modules the scripts that will run
+    import, read from their syntax trees; then the compiled batch, and the backends
+    its plan names (what lowering here imported before the compile moved out)."""
+    import ast
+
+    names = {"numpy", "pandas", "sklearn"} if scripts else set()
+    for k in scripts:
+        for node in ast.walk(trees[k]):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+    _import_heavy(names)
+    compiling.wait()
+    if scripts:
+        from stratum.backends.registry import PREFERENCE, available
+
+        for name in PREFERENCE:
+            available(name)
+        # What every worker imports first: once here, inherited by all.
+        import stratum.runtime.errors
+        import stratum.runtime.executor
+        import stratum.runtime.replay  # noqa: F401
+
+
+def _import_heavy(names: set[str]) -> None:
+    import importlib
+
     for name in sorted(names):
         if name.split(".")[0] in {"numpy", "pandas", "sklearn", "scipy", "lightgbm", "xgboost"}:
             try:
@@ -191,7 +320,7 @@ def _preload(module: object, scripts: set[int] | None = None) -> None:
                 pass  # the script reports it itself, at its own line
 
 
-def _run_batch(module: object, paths: list[str], args: argparse.Namespace, stats: dict[str, object]) -> int:
+def _run_batch(module: object, paths: list[str], args: argparse.Namespace, stats: dict[str, object], compiling: _Compiling | None = None, trees: list | None = None) -> int:
     import tempfile
 
     from stratum.runtime.batch import BatchOptions, print_table, run_batch
@@ -200,6 +329,8 @@ def _run_batch(module: object, paths: list[str], args: argparse.Namespace, stats
     cache = _cache(args, scratch=scratch)
     if args.executor == "ray":
         preload = None  # Ray's workers import for themselves
+    elif compiling is not None:
+        preload = functools.partial(_preload_compiling, compiling, trees)
     else:
         preload = functools.partial(_preload, module)
     options = BatchOptions(
@@ -237,6 +368,9 @@ def _run_batch(module: object, paths: list[str], args: argparse.Namespace, stats
 
         write_report(Path(args.report), module, outcome)  # type: ignore[arg-type]
     print_table(outcome, sys.stdout)
+    if args.executor != "ray":
+        global _EXIT_NOW
+        _EXIT_NOW = True
     stats["runtime"] = {
         "seconds": outcome.seconds,
         "ops_executed": sum(r.ops_computed for r in outcome.results),
@@ -268,8 +402,24 @@ def _run(module: object, paths: list[str], stats: dict[str, object], cache: obje
     return status
 
 
+# Set once a local batch has run: this process ran no script code, and tearing
+# down what it imported (pandas, sklearn, the IR) takes a fifth of a second.
+_EXIT_NOW = False
+
+
 def entry() -> None:
-    raise SystemExit(main())
+    status = main()
+    if _EXIT_NOW:
+        import atexit
+
+        atexit._run_exitfuncs()  # what exiting would run (libraries' handlers, weakref finalizers)
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:
+            status = status or 120  # as the interpreter exits when it cannot flush
+        os._exit(status)
+    raise SystemExit(status)
 
 
 if __name__ == "__main__":

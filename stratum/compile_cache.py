@@ -27,6 +27,7 @@ from __future__ import annotations
 import copy
 import gc
 import hashlib
+import io
 import os
 import pickle
 import tempfile
@@ -328,42 +329,58 @@ def load(cache_key: str) -> Any | None:
     directory = _directory()
     if directory is None:
         return None
-    path = directory / f"{cache_key}.pickle"
     try:
-        with open(path, "rb") as f:
-            # The data files come first, so a stale entry is refused before the module is read.
-            header = pickle.load(f)
-            if not (isinstance(header, tuple) and len(header) == 2 and header[0] == _FORMAT) or not _unchanged(header[1]):
-                return None
-            # Thousands of small objects at once: a collection mid-way would
-            # traverse the whole heap (pandas, sklearn...) for nothing.
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
-                shell, flat = pickle.load(f)
-                shell.module = rebuild(flat)
-            finally:
-                if collecting:
-                    gc.enable()
+        with open(directory / f"{cache_key}.pickle", "rb") as f:
+            return _read(f)
     except FileNotFoundError:
         return None
     except Exception:  # truncated or from an incompatible version: compile again
         return None
+
+
+def loads(data: bytes) -> Any | None:
+    """What ``entry`` took, rebuilt (None if its data files changed since)."""
+    return _read(io.BytesIO(data))
+
+
+def _read(f: Any) -> Any | None:
+    # The data files come first, so a stale entry is refused before the module is read.
+    header = pickle.load(f)
+    if not (isinstance(header, tuple) and len(header) == 2 and header[0] == _FORMAT) or not _unchanged(header[1]):
+        return None
+    # Thousands of small objects at once: a collection mid-way would
+    # traverse the whole heap (pandas, sklearn...) for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        shell, flat = pickle.load(f)
+        shell.module = rebuild(flat)
+    finally:
+        if collecting:
+            gc.enable()
     return shell
 
 
 def store(cache_key: str, compiled: Any, data_files: dict[str, tuple[int, int, str]]) -> None:
     """Stores ``compiled`` (an object whose ``module`` attribute is the IR) for ``load``."""
-    directory = _directory()
-    if directory is None:
-        return
+    write(cache_key, entry(compiled, data_files))
+
+
+def entry(compiled: Any, data_files: dict[str, tuple[int, int, str]]) -> bytes | None:
+    """What ``store`` writes, taken now (the module may change afterwards); None if it does not pickle."""
     try:
         shell = copy.copy(compiled)
         shell.module = None
         data = pickle.dumps((_FORMAT, data_files), protocol=pickle.HIGHEST_PROTOCOL)
-        data += pickle.dumps((shell, flatten(compiled.module)), protocol=pickle.HIGHEST_PROTOCOL)
+        return data + pickle.dumps((shell, flatten(compiled.module)), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
-        return  # something in the IR does not pickle: nothing cached
+        return None  # something in the IR does not pickle: nothing cached
+
+
+def write(cache_key: str, data: bytes | None) -> None:
+    directory = _directory()
+    if directory is None or data is None:
+        return
     fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

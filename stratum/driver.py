@@ -116,9 +116,12 @@ class Optimized:
     ops_after_opt: int
 
 
-def compile_optimized(scripts: list[Any], passes: str = DEFAULT_PIPELINE, *, use_cache: bool = True) -> Optimized:
+def compile_optimized(scripts: list[Any], passes: str = DEFAULT_PIPELINE, *, use_cache: bool = True, later: list[Callable[[], None]] | None = None) -> Optimized:
     """Frontend + ``passes``, reusing an earlier compilation of the same batch over the same data,
-    or else the frontend's output of each unchanged script (see ``compile_cache``)."""
+    or else the frontend's output of each unchanged script (see ``compile_cache``).
+
+    ``later``: the batch's cache entry is taken now but written by calling what
+    is appended there (a caller with something more urgent to do first)."""
     from stratum import compile_cache
     from stratum import frontend
     from stratum.ir import python as py
@@ -145,7 +148,11 @@ def compile_optimized(scripts: list[Any], passes: str = DEFAULT_PIPELINE, *, use
         module.verify()
     result = Optimized(module, stats, ops_total, ops_opaque, count_ops(module))
     if cache_key is not None:
-        compile_cache.store(cache_key, result, data_files)
+        data = compile_cache.entry(result, data_files)
+        if later is None:
+            compile_cache.write(cache_key, data)
+        else:
+            later.append(lambda: compile_cache.write(cache_key, data))
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import sys
@@ -228,3 +229,65 @@ def test_corrupt_part_is_relowered(batch: list[str], workdir: Path, monkeypatch:
     (workdir / "o.py").write_text(OTHER + "print('again')\n")
     compile_optimized([Script.load(p) for p in batch])
     assert calls == ["o.py"]  # s.py's part was stored again, whole
+
+
+# -- stratumc --run --results: the batch compiles in a forked process ---------------------
+
+
+def _parent_compiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Compiles in this process from now on (a forked child's calls are not seen here)."""
+    import stratum.driver
+
+    real = stratum.driver.compile_optimized
+    calls: list[int] = []
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(os.getpid())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(stratum.driver, "compile_optimized", counting)
+    return calls
+
+
+def _run_batch_cli(workdir: Path, *scripts: str) -> tuple[int, dict]:
+    from stratum.cli import main
+
+    status = main(["--run", *scripts, "--results", str(workdir / "R"), "--cache-dir", str(workdir / "values"), "--stats-json", str(workdir / "stats.json"), "--jobs", "1"])
+    return status, json.loads((workdir / "stats.json").read_text())
+
+
+def test_batch_run_compiles_in_a_child(batch: list[str], workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _parent_compiles(monkeypatch)
+    status, stats = _run_batch_cli(workdir, "s.py", "o.py")
+    assert status == 0
+    assert calls == []  # the child compiled; this process only received the plan
+    assert (workdir / "R" / "s" / "stdout.txt").read_text() == "a 1\nb 2\n"
+    assert (workdir / "R" / "o" / "stdout.txt").read_text() == "4 6\n"
+    scratch = compile_optimized([Script.load("s.py"), Script.load("o.py")], use_cache=False)
+    assert (stats["ops_total"], stats["ops_after_opt"], stats["scripts"]) == (scratch.ops_total, scratch.ops_after_opt, 2)
+    assert stats["runtime"]["ops_executed"] > 0
+    # The child stored the batch for the next run: a hit, nothing lowered.
+    lowered = _lowered(monkeypatch)
+    compile_optimized([Script.load("s.py"), Script.load("o.py")])
+    assert lowered == []
+
+
+def test_batch_run_compiles_here_when_the_child_sends_nothing(batch: list[str], workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _parent_compiles(monkeypatch)
+    monkeypatch.setattr(compile_cache, "entry", lambda *a, **k: None)  # the child's plan does not pickle
+    status, stats = _run_batch_cli(workdir, "s.py", "o.py")
+    assert status == 0
+    assert calls == [os.getpid()]
+    assert (workdir / "R" / "s" / "stdout.txt").read_text() == "a 1\nb 2\n"
+    assert (workdir / "R" / "o" / "stdout.txt").read_text() == "4 6\n"
+    assert stats["scripts"] == 2
+
+
+def test_batch_run_refuses_a_syntax_error_before_running(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from stratum.cli import main
+
+    (workdir / "broken.py").write_text("x = 1\ny = (2,\nprint(x)\n")
+    assert main(["--run", "s.py", "broken.py", "--results", str(workdir / "R"), "--cache-dir", str(workdir / "values")]) == 1
+    assert not (workdir / "R").exists()  # nothing ran
+    err = capsys.readouterr().err
+    assert f'File "{workdir / "broken.py"}", line 2' in err and err.strip().endswith("SyntaxError: '(' was never closed")
