@@ -181,7 +181,7 @@ class BufferPool:
         self._names = itertools.count()
         self._baseline: int | None = None
         self._handed: dict[int, Any] = {}  # id -> weak reference: objects opaque code has seen
-        self._stuck_at: int | None = None  # resident total when spilling last fell short of the budget
+        self._stuck_at: tuple[int, int] | None = None  # (position, resident total) when spilling last fell short
 
     # -- the executor's side ------------------------------------------------
 
@@ -193,7 +193,7 @@ class BufferPool:
         if size is None:
             return
         if self._baseline is None:
-            # What the slot's own reference amounts to, seen the way ``_held_by_slot_only`` sees it.
+            # What the slot's own reference amounts to, counted the way ``_spill`` counts.
             probe = _copy_slot(slot, object())
             self._baseline = _references(probe)
         self._entries[id(slot)] = _Entry(slot, value, size)
@@ -246,15 +246,16 @@ class BufferPool:
         """Spills values, farthest next use first, until the resident total fits the budget."""
         if self.resident <= self.budget or self._failed:
             return
-        if self._stuck_at is not None and self.resident < self._stuck_at + self.budget // 8:
-            return  # nothing spillable last time, and little new since: not worth checking every value again
+        if self._stuck_at is not None and self._stuck_at[0] == self.position and self.resident < self._stuck_at[1] + self.budget // 8:
+            # Nothing more was spillable during this effect, and little is new: checking every value again is not worth it.
+            return
         candidates = [e for e in self._entries.values() if e.path is None and not e.pinned and e.exact is not False]
         candidates.sort(key=lambda e: (self._next_use(e), e.size), reverse=True)
         for entry in candidates:
             if self.resident <= self.budget or self._failed:
                 break
             self._spill(entry)
-        self._stuck_at = self.resident if self.resident > self.budget else None
+        self._stuck_at = (self.position, self.resident) if self.resident > self.budget else None
 
     def close(self) -> None:
         """Removes the spill directory; values still spilled are gone with it."""
