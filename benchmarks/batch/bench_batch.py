@@ -3,13 +3,14 @@
 (a) each script as a fresh ``python`` process, one after another;
 (b) fresh ``python`` processes, all cores at once;
 (c) ``stratumc --run ... --results`` with a fresh cache directory (cold);
-(d) the same after editing one print line of one script (warm cache).
+(d) the same after editing one print line of one script (warm cache); best
+    of ``--edits`` runs, each after a further edit of that line.
 
 Every variant's stdout, exit status and submission must agree with (a).
 ``--rows N`` first builds an N-row house_prices (rows resampled with seeded
 noise on the numeric columns) in a temp dir and runs the batch on it.
 
-    python benchmarks/batch/bench_batch.py [--scripts 20] [--rows 1000000] [--jobs N]
+    python benchmarks/batch/bench_batch.py [--scripts 20] [--rows 1000000] [--jobs N] [--edits 3]
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ def main() -> None:
     parser.add_argument("--scripts", type=int, default=20)
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--edits", type=int, default=3, help="times (d) is measured, each after a new edit")
     args = parser.parse_args()
     scripts = corpus_scripts(args.scripts)
     with tempfile.TemporaryDirectory(prefix="stratum-bench-") as tmp:
@@ -140,14 +142,19 @@ def main() -> None:
         agree(sequential, cold["outputs"], "stratum cold")
 
         # Edit one print line of one script; everything else should come from the cache.
+        # (d) is short and noisy: --edits edits one after another, the best counts.
         edited = local[0]
-        text = edited.read_text()
-        line = next(l for l in text.splitlines() if l.strip().startswith("print("))
-        edited.write_text(text.replace(line, line.replace("print(", 'print("[edited]", ', 1), 1))
-        t_warm, warm = stratum_run(local, base, tmp_path / "warm", cache, args.jobs)
-        agree(sequential, warm["outputs"], "stratum after one edit", edited=edited.stem)
-        expected_edit = python_run(edited, base, tmp_path / "edited")
-        agree({edited.stem: expected_edit}, {edited.stem: warm["outputs"][edited.stem]}, "edited script")
+        warm_times = []
+        for attempt in range(args.edits):
+            text = edited.read_text()
+            line = next(l for l in text.splitlines() if l.strip().startswith("print("))
+            edited.write_text(text.replace(line, line.replace("print(", f'print("[edited {attempt}]", ', 1), 1))
+            t_warm, warm = stratum_run(local, base, tmp_path / f"warm{attempt}", cache, args.jobs)
+            warm_times.append(t_warm)
+            agree(sequential, warm["outputs"], "stratum after one edit", edited=edited.stem)
+            expected_edit = python_run(edited, base, tmp_path / f"edited{attempt}")
+            agree({edited.stem: expected_edit}, {edited.stem: warm["outputs"][edited.stem]}, "edited script")
+        t_warm = min(warm_times)
 
         computed = sum(sum(e["computed"].get(op, 0) for op in ("ml.fit", "ml.predict", "df.read_csv")) for e in warm["summary"]["scripts"])
         hits = sum(e["cache_hits"] for e in warm["summary"]["scripts"])
@@ -158,7 +165,7 @@ def main() -> None:
         print(f"(b) python, parallel          {t_par:8.1f} s   {t_seq / t_par:.2f}x")
         print(f"(c) stratum, cold cache       {t_cold:8.1f} s   {t_seq / t_cold:.2f}x")
         replayed = sum(1 for e in warm["summary"]["scripts"] if e.get("replayed"))
-        print(f"(d) stratum, one print edited {t_warm:8.1f} s   {t_seq / t_warm:.2f}x   (cache hits {hits}; read_csv/fit/predict computed {computed}; {replayed} scripts replayed)")
+        print(f"(d) stratum, one print edited {t_warm:8.2f} s   {t_seq / t_warm:.2f}x   (best of {', '.join(f'{t:.2f}' for t in warm_times)}; last: cache hits {hits}; read_csv/fit/predict computed {computed}; {replayed} scripts replayed)")
         print(f"(d) / (c) = {t_warm / t_cold:.0%}   (c) vs (b): {t_par / t_cold:.2f}x")
         print("outputs (stdout, exit status, submission.csv) agree across all four")
 

@@ -291,3 +291,16 @@ def test_batch_run_refuses_a_syntax_error_before_running(workdir: Path, capsys: 
     assert not (workdir / "R").exists()  # nothing ran
     err = capsys.readouterr().err
     assert f'File "{workdir / "broken.py"}", line 2' in err and err.strip().endswith("SyntaxError: '(' was never closed")
+
+
+def test_plan_from_the_child_is_the_plan_compiled_here(batch: list[str]) -> None:
+    from stratum.cli import _Compiling
+    from stratum.driver import lower, print_ir
+
+    scripts = [Script.load(p) for p in batch]
+    received = _Compiling(scripts, DEFAULT_PIPELINE, use_cache=False).wait()
+    here = compile_optimized(scripts, use_cache=False)
+    lower(here.module)
+    assert print_ir(received.module) == print_ir(here.module)
+    assert _use_lists(received.module) == _use_lists(here.module)
+    assert [s.statements for s in received.stats] == [s.statements for s in here.stats]
