@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from helpers import in_tmp
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_batch_properties import _plain, batches
 
 from stratum.driver import optimize_and_lower
 from stratum.frontend import Script, compile_scripts
@@ -396,3 +397,25 @@ def test_the_value_needed_last_spills_first() -> None:
         assert np.array_equal(pool.load(slots["later"]), np.full(1000, 1.0)) and pool.resident == 16000
         pool.close()
         assert not any(tmp.iterdir())
+
+
+@settings(max_examples=25)
+@given(batches())
+def test_spilling_all_it_can_changes_no_output(batch: tuple[pd.DataFrame, list[str]]) -> None:
+    frame, sources = batch
+    with in_tmp(), np.errstate(all="ignore"):
+        frame.to_csv("data.csv", index=False)
+        paths = []
+        for i, source in enumerate(sources):
+            paths.append(Path(f"s{i}.py").resolve())
+            paths[-1].write_text(source)
+        batch_ir = compile_scripts([Script.load(str(p)) for p in paths])
+        optimize_and_lower(batch_ir.module, DEFAULT_PIPELINE)
+        expected = _plain(paths)
+        executor = Executor(batch_ir.module, memory_budget=0)  # every value that may spill does, at once
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            runs = executor.run()
+        errors = [None if r.exception is None else (type(r.exception).__name__, str(r.exception)) for r in runs]
+        assert (out.getvalue(), errors) == expected
+        assert executor.stats["spill_failures"] == 0
