@@ -93,9 +93,14 @@ def quantile_int64(values: npt.NDArray[np.int64], q: float) -> float | None: ...
 # ``pat`` and ``repl`` (literal, every occurrence); tests: contains,
 # startswith, endswith of a literal ``pat``. Lengths are -1 and tests -1 for
 # missing. ValueError for an unknown method or bad Arrow buffers.
+# With ``require_repeats``, None when the leading elements are mostly distinct objects.
 def str_transform_object(
-    values: npt.NDArray[np.object_] | list[Any], method: str, pat: str | None = None, repl: str | None = None
-) -> npt.NDArray[np.object_]: ...
+    values: npt.NDArray[np.object_] | list[Any],
+    method: str,
+    pat: str | None = None,
+    repl: str | None = None,
+    require_repeats: bool = False,
+) -> npt.NDArray[np.object_] | None: ...
 def str_len_object(values: npt.NDArray[np.object_] | list[Any]) -> npt.NDArray[np.int64]: ...
 def str_match_object(values: npt.NDArray[np.object_] | list[Any], method: str, pat: str) -> npt.NDArray[np.int8]: ...
 

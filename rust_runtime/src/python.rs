@@ -73,11 +73,17 @@ impl<'py> Source<'py> {
 
     /// The address of each element's object: equal addresses, same object.
     fn ids(&self) -> Vec<usize> {
+        self.ids_prefix(usize::MAX)
+    }
+
+    /// [`Source::ids`] of the first `n` elements.
+    fn ids_prefix(&self, n: usize) -> Vec<usize> {
         match self {
-            Source::List(list) => list.iter().map(|o| o.as_ptr() as usize).collect(),
+            Source::List(list) => list.iter().take(n).map(|o| o.as_ptr() as usize).collect(),
             Source::Array(array) => array
                 .as_array()
                 .iter()
+                .take(n)
                 .map(|o| o.as_ptr() as usize)
                 .collect(),
         }
@@ -116,6 +122,13 @@ struct StrKeys {
     objects: Option<Factorized<usize>>,
 }
 
+/// Whether at most half of the column's leading elements are distinct
+/// objects: the test [`StrKeys::read`] reads repeated objects once by.
+fn repeats_objects(source: &Source<'_>) -> bool {
+    let sample = source.ids_prefix(IDENTITY_SAMPLE);
+    sample.iter().collect::<ahash::AHashSet<_>>().len() * 2 <= sample.len()
+}
+
 impl StrKeys {
     fn read(py: Python<'_>, source: &Source<'_>) -> PyResult<Self> {
         Self::read_with(py, source, false)
@@ -140,7 +153,10 @@ impl StrKeys {
         };
         for i in positions {
             let item = source.item(i)?;
-            if exact && item.is_instance_of::<PyString>() && !item.is_exact_instance_of::<PyString>() {
+            if exact
+                && item.is_instance_of::<PyString>()
+                && !item.is_exact_instance_of::<PyString>()
+            {
                 let type_name = item.get_type().name()?;
                 return Err(PyTypeError::new_err(format!(
                     "element {i} has type {type_name}, a subclass of str"
@@ -165,7 +181,11 @@ impl StrKeys {
     /// Per-distinct-object results, per element.
     fn spread<T: Clone>(&self, per_object: Vec<T>) -> Vec<T> {
         match &self.objects {
-            Some(o) => o.codes.iter().map(|&c| per_object[c as usize].clone()).collect(),
+            Some(o) => o
+                .codes
+                .iter()
+                .map(|&c| per_object[c as usize].clone())
+                .collect(),
             None => per_object,
         }
     }
@@ -334,11 +354,23 @@ macro_rules! with_chunk {
         let validity = c.validity.as_ref().map(slice_of).transpose()?;
         match &c.offsets {
             Offsets::I32(o) => {
-                let $chunk = StrChunk { offsets: slice_of(o)?, data, validity, offset: c.offset, len: c.len };
+                let $chunk = StrChunk {
+                    offsets: slice_of(o)?,
+                    data,
+                    validity,
+                    offset: c.offset,
+                    len: c.len,
+                };
                 $body
             }
             Offsets::I64(o) => {
-                let $chunk = StrChunk { offsets: slice_of(o)?, data, validity, offset: c.offset, len: c.len };
+                let $chunk = StrChunk {
+                    offsets: slice_of(o)?,
+                    data,
+                    validity,
+                    offset: c.offset,
+                    len: c.len,
+                };
                 $body
             }
         }
@@ -365,7 +397,9 @@ fn parse_transform<'p>(
     repl: Option<&'p str>,
 ) -> PyResult<Transform<'p>> {
     Transform::parse(method, pat, repl).ok_or_else(|| {
-        PyValueError::new_err(format!("unsupported string method {method:?} with these arguments"))
+        PyValueError::new_err(format!(
+            "unsupported string method {method:?} with these arguments"
+        ))
     })
 }
 
@@ -784,34 +818,51 @@ pub mod _rt {
     /// of exact str, None and NaN: an object array of the results, missing
     /// elements kept as they are (pandas keeps them). Non-ASCII text is
     /// case-mapped by Python's own method. Other elements: `TypeError`.
+    ///
+    /// With `require_repeats`, a column whose leading elements are mostly
+    /// distinct objects gives None: there Python's per-element method is
+    /// as fast as reading, mapping and re-creating each str.
     #[pyfunction]
-    #[pyo3(signature = (values, method, pat=None, repl=None))]
+    #[pyo3(signature = (values, method, pat=None, repl=None, require_repeats=false))]
     fn str_transform_object<'py>(
         py: Python<'py>,
         values: &Bound<'py, PyAny>,
         method: &str,
         pat: Option<&str>,
         repl: Option<&str>,
-    ) -> PyResult<ObjectArray<'py>> {
+        require_repeats: bool,
+    ) -> PyResult<Option<ObjectArray<'py>>> {
         let transform = parse_transform(method, pat, repl)?;
         let source = Source::new(values)?;
+        if require_repeats && !repeats_objects(&source) {
+            return Ok(None);
+        }
         let keys = StrKeys::read_with(py, &source, true)?;
         let texts = keys.distinct_texts();
-        let mapped = py.detach(|| strings::transform_all(&texts, transform));
-        let mut results = Vec::with_capacity(mapped.len());
-        for (j, m) in mapped.into_iter().enumerate() {
-            let result = match m {
-                Mapped::Missing | Mapped::Same => source.item(keys.position(j))?,
-                Mapped::New(s) => PyString::new(py, &s).into_any(),
-                Mapped::Python => source.item(keys.position(j))?.call_method0(method)?,
-            };
-            results.push(result.unbind());
+        let blocks = py.detach(|| strings::transform_all(&texts, transform));
+        let mut results = Vec::with_capacity(texts.len());
+        for block in &blocks {
+            for &m in &block.mapped {
+                let j = results.len();
+                let result = match m {
+                    Mapped::Missing | Mapped::Same => source.item(keys.position(j))?,
+                    Mapped::New(start, end) => {
+                        PyString::new(py, &block.text[start..end]).into_any()
+                    }
+                    Mapped::Python => source.item(keys.position(j))?.call_method0(method)?,
+                };
+                results.push(result.unbind());
+            }
         }
         let out = match &keys.objects {
-            Some(o) => o.codes.iter().map(|&c| results[c as usize].clone_ref(py)).collect(),
+            Some(o) => o
+                .codes
+                .iter()
+                .map(|&c| results[c as usize].clone_ref(py))
+                .collect(),
             None => results,
         };
-        Ok(out.into_pyarray(py))
+        Ok(Some(out.into_pyarray(py)))
     }
 
     /// `len` of each element of an object column of exact str, None and

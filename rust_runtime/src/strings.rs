@@ -60,7 +60,10 @@ pub enum Transform<'p> {
     Upper,
     Strip(Side),
     /// `s.replace(pat, repl)`: every occurrence.
-    Replace { pat: &'p str, repl: &'p str },
+    Replace {
+        pat: &'p str,
+        repl: &'p str,
+    },
 }
 
 impl<'p> Transform<'p> {
@@ -124,6 +127,63 @@ impl<'p> Transform<'p> {
     }
 }
 
+impl Transform<'_> {
+    /// [`Transform::apply`] appending a changed result to `out`: `Some(true)`
+    /// when it appended one, `Some(false)` when the result is `s` itself,
+    /// `None` where only Python's method answers. No allocation per string.
+    pub fn apply_into(&self, s: &str, out: &mut String) -> Option<bool> {
+        match *self {
+            Transform::Lower | Transform::Upper => {
+                if !s.is_ascii() {
+                    return None;
+                }
+                let upper = matches!(self, Transform::Upper);
+                let changes = |b: &u8| {
+                    if upper {
+                        b.is_ascii_lowercase()
+                    } else {
+                        b.is_ascii_uppercase()
+                    }
+                };
+                if !s.bytes().any(|b| changes(&b)) {
+                    return Some(false);
+                }
+                // ASCII bytes are chars.
+                out.extend(s.bytes().map(|b| {
+                    (if upper {
+                        b.to_ascii_uppercase()
+                    } else {
+                        b.to_ascii_lowercase()
+                    }) as char
+                }));
+                Some(true)
+            }
+            Transform::Strip(_) => {
+                let t = self.apply(s)?;
+                if t.len() == s.len() {
+                    return Some(false);
+                }
+                out.push_str(&t);
+                Some(true)
+            }
+            Transform::Replace { pat, repl } => {
+                let (mut last, mut found) = (0, false);
+                for (at, _) in s.match_indices(pat) {
+                    out.push_str(&s[last..at]);
+                    out.push_str(repl);
+                    last = at + pat.len();
+                    found = true;
+                }
+                if !found {
+                    return Some(false);
+                }
+                out.push_str(&s[last..]);
+                Some(true)
+            }
+        }
+    }
+}
+
 /// A literal test of a string.
 #[derive(Clone, Copy, Debug)]
 pub enum Match<'p> {
@@ -162,14 +222,32 @@ pub fn char_len(s: &str) -> usize {
 /// Rows per parallel task.
 const BLOCK: usize = 1 << 14;
 
+/// The smallest task: the whole input (one task on the calling thread)
+/// unless there are at least 4 threads. On 2 shared cores splitting the
+/// work over rayon's threads measured slower than one thread (1e6 Arrow
+/// rows: 39 ms with 2 threads against 28 ms with one; see
+/// docs/benchmarks.md "Rust string kernels"), as for groupby's fold.
+fn min_task(n: usize) -> usize {
+    if rayon::current_num_threads() >= 4 {
+        BLOCK
+    } else {
+        n.max(1)
+    }
+}
+
 /// Validated access to the rows of one Arrow string chunk.
 pub struct Rows<'a, O> {
     chunk: &'a StrChunk<'a, O>,
+    /// The data the rows span, validated as UTF-8 once.
+    text: &'a str,
+    /// The offset of `text` in the data buffer.
+    first: usize,
 }
 
 impl<'a, O: Offset> Rows<'a, O> {
-    /// Checks the offsets and validity buffers cover the chunk (row data is
-    /// checked as it is read).
+    /// Checks that the offsets and validity buffers cover the chunk and
+    /// that the data the rows span is UTF-8; each row's range is checked
+    /// as it is read.
     pub fn new(chunk: &'a StrChunk<'a, O>) -> Result<Self, String> {
         let end = chunk
             .offset
@@ -181,7 +259,17 @@ impl<'a, O: Offset> Rows<'a, O> {
                 return Err("Arrow validity bitmap too short".into());
             }
         }
-        Ok(Rows { chunk })
+        let bad = || "Arrow offsets out of range".to_string();
+        let (first, last) = if chunk.len == 0 {
+            (0, 0)
+        } else {
+            let first = chunk.offsets[chunk.offset].to_usize().ok_or_else(bad)?;
+            let last = chunk.offsets[end].to_usize().ok_or_else(bad)?;
+            (first, last)
+        };
+        let span = chunk.data.get(first..last).ok_or_else(bad)?;
+        let text = std::str::from_utf8(span).map_err(|_| "Arrow string data is not valid UTF-8")?;
+        Ok(Rows { chunk, text, first })
     }
 
     pub fn len(&self) -> usize {
@@ -200,42 +288,27 @@ impl<'a, O: Offset> Rows<'a, O> {
             .is_none_or(|bits| bits[r >> 3] & (1 << (r & 7)) != 0)
     }
 
-    /// The byte range of row `row` in the data buffer.
-    #[inline]
-    fn range(&self, row: usize) -> Result<(usize, usize), String> {
-        let r = self.chunk.offset + row;
-        let bad = || "Arrow offsets out of range".to_string();
-        let start = self.chunk.offsets[r].to_usize().ok_or_else(bad)?;
-        let stop = self.chunk.offsets[r + 1].to_usize().ok_or_else(bad)?;
-        if start > stop || stop > self.chunk.data.len() {
-            return Err(bad());
-        }
-        Ok((start, stop))
-    }
-
     /// Row `row`'s text, `None` when null.
     #[inline]
     pub fn get(&self, row: usize) -> Result<Option<&'a str>, String> {
         if !self.is_valid(row) {
             return Ok(None);
         }
-        let (start, stop) = self.range(row)?;
-        std::str::from_utf8(&self.chunk.data[start..stop])
+        let r = self.chunk.offset + row;
+        let range = match (
+            self.chunk.offsets[r].to_usize(),
+            self.chunk.offsets[r + 1].to_usize(),
+        ) {
+            (Some(start), Some(stop)) => start
+                .checked_sub(self.first)
+                .zip(stop.checked_sub(self.first)),
+            _ => None,
+        };
+        // `str::get` checks the range is in bounds and on character boundaries.
+        range
+            .and_then(|(start, stop)| self.text.get(start..stop))
             .map(Some)
-            .map_err(|_| "Arrow string data is not valid UTF-8".to_string())
-    }
-
-    /// The bytes all rows span, `(first, last)` offsets.
-    fn span(&self) -> Result<(usize, usize), String> {
-        if self.is_empty() {
-            return Ok((0, 0));
-        }
-        let (first, _) = self.range(0)?;
-        let (_, last) = self.range(self.len() - 1)?;
-        if first > last {
-            return Err("Arrow offsets out of range".into());
-        }
-        Ok((first, last))
+            .ok_or_else(|| "Arrow offsets out of range".to_string())
     }
 }
 
@@ -275,24 +348,23 @@ pub fn transform_arrow<O: OutOffset>(
         // ASCII case mapping maps each byte on its own: the data buffer is
         // mapped as a whole (null slots included: their bytes are unused),
         // and offsets and validity are shared with the input.
-        let (first, last) = rows.span()?;
-        let text = &chunk.data[first..last];
-        if !text.par_chunks(1 << 16).all(|c| c.is_ascii()) {
+        let (first, text) = (rows.first, rows.text.as_bytes());
+        if !text.is_ascii() {
             return Ok(None);
         }
         // Bytes before `first` belong to no row of this (sliced) chunk.
-        let mut data = vec![0u8; last];
+        let mut data = vec![0u8; first + text.len()];
         let upper = matches!(transform, Transform::Upper);
+        let task = min_task(text.len());
         data[first..]
-            .par_chunks_mut(1 << 16)
-            .zip(text.par_chunks(1 << 16))
+            .par_chunks_mut(task)
+            .zip(text.par_chunks(task))
             .for_each(|(out, src)| {
-                for (o, &b) in out.iter_mut().zip(src) {
-                    *o = if upper {
-                        b.to_ascii_uppercase()
-                    } else {
-                        b.to_ascii_lowercase()
-                    };
+                out.copy_from_slice(src);
+                if upper {
+                    out.make_ascii_uppercase();
+                } else {
+                    out.make_ascii_lowercase();
                 }
             });
         return Ok(Some(ArrowStrings {
@@ -301,29 +373,38 @@ pub fn transform_arrow<O: OutOffset>(
         }));
     }
     let n = rows.len();
-    let blocks: Vec<Option<(Vec<u8>, Vec<usize>)>> = (0..n.div_ceil(BLOCK))
+    let task = min_task(n);
+    let blocks: Vec<Option<(Vec<u8>, Vec<usize>)>> = (0..n.div_ceil(task))
         .into_par_iter()
         .map(|b| {
-            let (lo, hi) = (b * BLOCK, ((b + 1) * BLOCK).min(n));
-            let mut data = Vec::new();
+            let (lo, hi) = (b * task, ((b + 1) * task).min(n));
+            let mut data = String::with_capacity(if lo == 0 && hi == n {
+                rows.text.len()
+            } else {
+                0
+            });
             let mut lens = Vec::with_capacity(hi - lo);
             for row in lo..hi {
                 let before = data.len();
                 if let Some(s) = rows.get(row)? {
-                    match transform.apply(s) {
-                        Some(out) => data.extend_from_slice(out.as_bytes()),
+                    match transform.apply_into(s, &mut data) {
+                        Some(true) => {}
+                        Some(false) => data.push_str(s),
                         None => return Ok(None),
                     }
                 }
                 lens.push(data.len() - before);
             }
-            Ok(Some((data, lens)))
+            Ok(Some((data.into_bytes(), lens)))
         })
         .collect::<Result<_, String>>()?;
     let mut offsets = Vec::with_capacity(chunk.offset + n + 1);
     offsets.resize(chunk.offset + 1, O::from_usize(0).ok_or("offset overflow")?);
     let total: usize = blocks.iter().flatten().map(|(d, _)| d.len()).sum();
-    let mut data = Vec::with_capacity(total);
+    let mut data = Vec::new();
+    if blocks.len() > 1 {
+        data.reserve_exact(total);
+    }
     for block in blocks {
         let Some((bytes, lens)) = block else {
             return Ok(None);
@@ -333,7 +414,11 @@ pub fn transform_arrow<O: OutOffset>(
             end += len;
             offsets.push(O::from_usize(end).ok_or("string data too long for the offsets type")?);
         }
-        data.extend_from_slice(&bytes);
+        if data.is_empty() {
+            data = bytes; // one block (serial): its buffer is the result's
+        } else {
+            data.extend_from_slice(&bytes);
+        }
     }
     Ok(Some(ArrowStrings {
         offsets: Some(offsets),
@@ -349,20 +434,26 @@ fn map_rows<O: Offset, T: Send>(
 ) -> Result<(), String> {
     let rows = Rows::new(chunk)?;
     let n = rows.len();
-    let start = out.len();
-    out.reserve(n);
-    let blocks: Vec<Vec<T>> = (0..n.div_ceil(BLOCK))
+    let task = min_task(n);
+    if task >= n {
+        out.reserve(n);
+        for row in 0..n {
+            out.push(f(rows.get(row)?));
+        }
+        return Ok(());
+    }
+    let blocks: Vec<Vec<T>> = (0..n.div_ceil(task))
         .into_par_iter()
         .map(|b| {
-            (b * BLOCK..((b + 1) * BLOCK).min(n))
+            (b * task..((b + 1) * task).min(n))
                 .map(|row| rows.get(row).map(&f))
                 .collect::<Result<Vec<T>, String>>()
         })
         .collect::<Result<_, String>>()?;
+    out.reserve(n);
     for block in blocks {
         out.extend(block);
     }
-    debug_assert_eq!(out.len() - start, n);
     Ok(())
 }
 
@@ -373,6 +464,15 @@ pub fn len_arrow<O: Offset, T: Send + Sync + Copy>(
     of_len: impl Fn(usize) -> T + Sync,
     null: T,
 ) -> Result<(), String> {
+    let rows = Rows::new(chunk)?;
+    if rows.text.is_ascii() {
+        // One byte per code point: lengths are offset differences.
+        out.reserve(rows.len());
+        for row in 0..rows.len() {
+            out.push(rows.get(row)?.map_or(null, |s| of_len(s.len())));
+        }
+        return Ok(());
+    }
     map_rows(chunk, out, |s| s.map_or(null, |s| of_len(char_len(s))))
 }
 
@@ -387,27 +487,46 @@ pub fn match_arrow<O: Offset>(
 }
 
 /// One element's result in an object column.
-pub enum Mapped<'a> {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mapped {
     Missing,
     /// The result is the element's own text.
     Same,
-    New(Cow<'a, str>),
+    /// The result is this byte range of its block's text.
+    New(usize, usize),
     /// Only Python's own method gives it.
     Python,
 }
 
-/// `transform` of each text (`None`: missing), in parallel.
-pub fn transform_all<'a>(texts: &[Option<&'a str>], transform: Transform<'_>) -> Vec<Mapped<'a>> {
+/// Results of consecutive elements: new texts share one buffer.
+pub struct MappedBlock {
+    pub text: String,
+    pub mapped: Vec<Mapped>,
+}
+
+/// `transform` of each text (`None`: missing), in blocks of consecutive
+/// elements (in parallel with enough threads).
+pub fn transform_all(texts: &[Option<&str>], transform: Transform<'_>) -> Vec<MappedBlock> {
+    let task = min_task(texts.len());
     texts
-        .par_iter()
-        .with_min_len(1024)
-        .map(|t| match t {
-            None => Mapped::Missing,
-            Some(s) => match transform.apply(s) {
-                None => Mapped::Python,
-                Some(Cow::Borrowed(b)) if b.len() == s.len() => Mapped::Same,
-                Some(out) => Mapped::New(out),
-            },
+        .par_chunks(task)
+        .map(|block| {
+            let mut text = String::new();
+            let mapped = block
+                .iter()
+                .map(|t| match t {
+                    None => Mapped::Missing,
+                    Some(s) => {
+                        let start = text.len();
+                        match transform.apply_into(s, &mut text) {
+                            None => Mapped::Python,
+                            Some(false) => Mapped::Same,
+                            Some(true) => Mapped::New(start, text.len()),
+                        }
+                    }
+                })
+                .collect();
+            MappedBlock { text, mapped }
         })
         .collect()
 }
@@ -416,7 +535,7 @@ pub fn transform_all<'a>(texts: &[Option<&'a str>], transform: Transform<'_>) ->
 pub fn len_all(texts: &[Option<&str>]) -> Vec<i64> {
     texts
         .par_iter()
-        .with_min_len(1024)
+        .with_min_len(min_task(texts.len()))
         .map(|t| t.map_or(-1, |s| char_len(s) as i64))
         .collect()
 }
@@ -425,7 +544,7 @@ pub fn len_all(texts: &[Option<&str>]) -> Vec<i64> {
 pub fn match_all(texts: &[Option<&str>], m: Match<'_>) -> Vec<i8> {
     texts
         .par_iter()
-        .with_min_len(1024)
+        .with_min_len(min_task(texts.len()))
         .map(|t| t.map_or(-1, |s| m.test(s) as i8))
         .collect()
 }
@@ -444,14 +563,20 @@ mod tests {
         assert_eq!(apply(Transform::Upper, "AbC 1!"), Some("ABC 1!".into()));
         assert_eq!(apply(Transform::Lower, "ÉA"), None);
         assert_eq!(apply(Transform::Upper, "ß"), None);
-        assert!(matches!(Transform::Lower.apply("abc"), Some(Cow::Borrowed(_))));
+        assert!(matches!(
+            Transform::Lower.apply("abc"),
+            Some(Cow::Borrowed(_))
+        ));
     }
 
     #[test]
     fn strip_uses_python_whitespace() {
         let s = "\u{1c}\u{85}\u{3000} a b\t\u{200b}\n\u{1f}";
         // U+200B (zero width space) is not whitespace in Python.
-        assert_eq!(apply(Transform::Strip(Side::Both), s), Some("a b\t\u{200b}".into()));
+        assert_eq!(
+            apply(Transform::Strip(Side::Both), s),
+            Some("a b\t\u{200b}".into())
+        );
         assert_eq!(
             apply(Transform::Strip(Side::Left), s),
             Some("a b\t\u{200b}\n\u{1f}".into())
@@ -464,10 +589,48 @@ mod tests {
     }
 
     #[test]
+    fn apply_into_equals_apply() {
+        let transforms = [
+            Transform::Lower,
+            Transform::Upper,
+            Transform::Strip(Side::Both),
+            Transform::Strip(Side::Right),
+            Transform::Replace {
+                pat: "ab",
+                repl: "X",
+            },
+            Transform::Replace { pat: "", repl: "-" },
+            Transform::Replace {
+                pat: "a",
+                repl: "a",
+            },
+        ];
+        for s in ["", "ab", "abab", " aB ", "xab", "ba", "é ab", "\u{3000}"] {
+            for t in transforms {
+                let mut out = String::from("prefix");
+                let expected = t.apply(s).map(|c| c.into_owned());
+                let got = t.apply_into(s, &mut out).map(|changed| {
+                    if changed {
+                        out["prefix".len()..].to_string()
+                    } else {
+                        s.to_string()
+                    }
+                });
+                assert_eq!(got, expected, "{t:?} {s:?}");
+            }
+        }
+    }
+
+    #[test]
     fn replace_is_left_to_right_non_overlapping() {
-        let t = Transform::Replace { pat: "aa", repl: "b" };
+        let t = Transform::Replace {
+            pat: "aa",
+            repl: "b",
+        };
         assert_eq!(apply(t, "aaaaa"), Some("bba".into()));
-        let t = Transform::Replace { pat: "é", repl: "" };
+        let t = Transform::Replace {
+            pat: "é", repl: ""
+        };
         assert_eq!(apply(t, "éxé"), Some("x".into()));
     }
 
@@ -487,7 +650,13 @@ mod tests {
         assert_eq!(match_all(&texts, Match::EndsWith("bc")), vec![1, -1, 0]);
     }
 
-    fn chunk<'a>(offsets: &'a [i64], data: &'a [u8], validity: Option<&'a [u8]>, offset: usize, len: usize) -> StrChunk<'a, i64> {
+    fn chunk<'a>(
+        offsets: &'a [i64],
+        data: &'a [u8],
+        validity: Option<&'a [u8]>,
+        offset: usize,
+        len: usize,
+    ) -> StrChunk<'a, i64> {
         StrChunk {
             offsets,
             data,
@@ -507,7 +676,9 @@ mod tests {
         let lower = transform_arrow(&c, Transform::Lower).unwrap().unwrap();
         assert!(lower.offsets.is_none());
         assert_eq!(&lower.data[2..], b" c d");
-        let strip = transform_arrow(&c, Transform::Strip(Side::Both)).unwrap().unwrap();
+        let strip = transform_arrow(&c, Transform::Strip(Side::Both))
+            .unwrap()
+            .unwrap();
         assert_eq!(strip.offsets.unwrap(), vec![0, 0, 0, 1, 2]);
         assert_eq!(strip.data, b"cD");
         let mut lens = Vec::new();
@@ -524,7 +695,10 @@ mod tests {
         let offsets = [0i64, 2];
         let c = chunk(&offsets, data, None, 0, 1);
         assert!(transform_arrow(&c, Transform::Upper).unwrap().is_none());
-        let r = Transform::Replace { pat: "é", repl: "e" };
+        let r = Transform::Replace {
+            pat: "é",
+            repl: "e",
+        };
         assert_eq!(transform_arrow(&c, r).unwrap().unwrap().data, b"e");
     }
 
@@ -532,7 +706,11 @@ mod tests {
     fn arrow_rejects_bad_buffers() {
         let mut out = Vec::new();
         // Offsets past the data, decreasing offsets, a split code point.
-        for (offsets, data) in [([0i64, 5], &b"ab"[..]), ([2, 1], &b"ab"[..]), ([0, 1], "é".as_bytes())] {
+        for (offsets, data) in [
+            ([0i64, 5], &b"ab"[..]),
+            ([2, 1], &b"ab"[..]),
+            ([0, 1], "é".as_bytes()),
+        ] {
             let c = chunk(&offsets, data, None, 0, 1);
             assert!(len_arrow(&c, &mut out, |n| n as i64, -1).is_err());
             assert!(transform_arrow(&c, Transform::Strip(Side::Both)).is_err());
@@ -541,5 +719,68 @@ mod tests {
         assert!(match_arrow(&short, Match::Contains("a"), false, &mut Vec::new()).is_err());
         let bitmap = chunk(&[0; 10], b"", Some(&[0]), 0, 9);
         assert!(transform_arrow(&bitmap, Transform::Lower).is_err());
+    }
+    #[test]
+    fn parallel_blocks_equal_serial() {
+        // Over BLOCK rows, with 4 threads the work is split in blocks.
+        let n = 3 * BLOCK + 17;
+        let texts: Vec<String> = (0..n).map(|i| format!(" Ab{} ", i % 97)).collect();
+        let mut offsets = vec![0i64];
+        let mut data = Vec::new();
+        for t in &texts {
+            data.extend_from_slice(t.as_bytes());
+            offsets.push(data.len() as i64);
+        }
+        let validity: Vec<u8> = (0..n.div_ceil(8))
+            .map(|i| if i % 5 == 0 { 0b1011_0111 } else { 0xff })
+            .collect();
+        let c = chunk(&offsets, &data, Some(&validity), 0, n);
+        let opt: Vec<Option<&str>> = texts.iter().map(|t| Some(t.as_str())).collect();
+        let run = || {
+            let strip = transform_arrow(&c, Transform::Strip(Side::Both))
+                .unwrap()
+                .unwrap();
+            let upper = transform_arrow(&c, Transform::Upper).unwrap().unwrap();
+            let mut lens = Vec::new();
+            len_arrow(&c, &mut lens, |l| l as i64, -1).unwrap();
+            let mut m = Vec::new();
+            match_arrow(&c, Match::EndsWith("5 "), false, &mut m).unwrap();
+            let blocks = transform_all(&opt, Transform::Lower);
+            let lowered: Vec<String> = blocks
+                .iter()
+                .flat_map(|b| {
+                    b.mapped.iter().map(|&m| match m {
+                        Mapped::New(s, e) => b.text[s..e].to_string(),
+                        other => format!("{other:?}"),
+                    })
+                })
+                .collect();
+            (
+                strip.offsets,
+                strip.data,
+                upper.data,
+                lens,
+                m,
+                lowered,
+                len_all(&opt),
+                match_all(&opt, Match::Contains("b1")),
+            )
+        };
+        let serial = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(run);
+        let parallel = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap()
+            .install(run);
+        assert_eq!(serial, parallel);
+        assert_eq!(serial.5.len(), n);
+        assert_eq!(
+            serial.3.iter().filter(|&&l| l < 0).count(),
+            2 * n.div_ceil(8).div_ceil(5)
+        );
     }
 }

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import stratum
 import stratum.backends.rust as rust
-from stratum.backends.rust.strings import string_method
+from stratum.backends.rust.strings import ARROW_DECLINED, OBJECT_REPEATS_ONLY, kernel_result, string_method
 
 from helpers import in_tmp, python, stratumc
 
@@ -97,7 +97,7 @@ def assert_identical(actual, expected) -> None:
 
 
 def check(series: pd.Series, method: str, args: tuple, kwargs: dict) -> None:
-    actual = string_method(series.str, method, args, kwargs)
+    actual = kernel_result(series.str, method, args, kwargs)
     expected = getattr(series.str, method)(*args, **kwargs)
     if expected_decline(series, method):
         assert actual is None
@@ -150,7 +150,7 @@ def test_edge_columns(values, dtype):
 def test_declined_arguments_answer_none(dtype):
     series = pd.Series(["a", "ab", None], dtype=dtype)
     for method, args, kwargs in DECLINED_CALLS:
-        assert string_method(series.str, method, args, kwargs) is None, (method, args, kwargs)
+        assert kernel_result(series.str, method, args, kwargs) is None, (method, args, kwargs)
 
 
 @needs_rt
@@ -164,15 +164,15 @@ def test_object_columns_of_other_elements_decline(values):
     # calls the methods of str subclasses: all left to pandas.
     series = pd.Series(values, dtype=object)
     for method, args, kwargs in CALLS:
-        assert string_method(series.str, method, args, kwargs) is None, method
+        assert kernel_result(series.str, method, args, kwargs) is None, method
 
 
 @needs_rt
 @pytest.mark.parametrize("dtype", ["string", pd.StringDtype("python", na_value=np.nan), "category"])
 def test_other_string_dtypes_decline(dtype):
     series = pd.Series(["a", None], dtype=dtype)
-    assert string_method(series.str, "lower") is None
-    assert string_method(pd.Index(["a"]).str, "lower") is None
+    assert kernel_result(series.str, "lower") is None
+    assert kernel_result(pd.Index(["a"]).str, "lower") is None
 
 
 def _all_code_points() -> list[str]:
@@ -185,7 +185,7 @@ def test_strip_whitespace_is_pythons_for_every_code_point(dtype):
     chars = _all_code_points()
     for method, values in (("rstrip", ["x" + c for c in chars]), ("lstrip", [c + "x" for c in chars])):
         series = pd.Series(values, dtype=dtype)
-        actual = string_method(series.str, method)
+        actual = kernel_result(series.str, method)
         assert_identical(actual, getattr(series.str, method)())
         # And pandas' answer is Python's str.isspace, for both dtypes.
         assert (actual.str.len() == 1).sum() == sum(c.isspace() for c in chars)
@@ -195,17 +195,17 @@ def test_strip_whitespace_is_pythons_for_every_code_point(dtype):
 def test_object_case_mapping_is_pythons_for_every_code_point():
     series = pd.Series(["A" + c for c in _all_code_points()], dtype=object)
     for method in ("lower", "upper"):
-        assert_identical(string_method(series.str, method), getattr(series.str, method)())
+        assert_identical(kernel_result(series.str, method), getattr(series.str, method)())
 
 
 @needs_rt
 def test_arrow_case_mapping_of_ascii_shares_offsets_and_declines_otherwise():
     series = pd.Series(["Ab", None, "cD"] * 3, dtype="str")
-    result = string_method(series.str, "upper")
+    result = kernel_result(series.str, "upper")
     assert_identical(result, series.str.upper())
     (before,), (after,) = series.array._pa_array.chunks, result.array._pa_array.chunks
     assert after.buffers()[1].address == before.buffers()[1].address  # offsets shared, not copied
-    assert string_method(pd.Series(["a", "ß"], dtype="str").str, "upper") is None
+    assert kernel_result(pd.Series(["a", "ß"], dtype="str").str, "upper") is None
 
 
 @needs_rt
@@ -257,6 +257,26 @@ def test_bad_input_raises():
         rust._rt.str_match_arrow(split, "contains", "a", False)
 
 
+@needs_rt
+@pytest.mark.parametrize("kind", ["str", "object-repeated", "object-distinct"])
+def test_routing_follows_the_measurements(kind):
+    # Only where the kernels measured faster (docs/benchmarks.md): Arrow
+    # columns not for ARROW_DECLINED, object columns of distinct objects not
+    # for OBJECT_REPEATS_ONLY; the answer is the same either way.
+    values = [" Ab", None, "cd ", "ab"]
+    if kind == "str":
+        series, declined = pd.Series(values * 3, dtype="str"), ARROW_DECLINED
+    elif kind == "object-repeated":
+        series, declined = pd.Series(values * 3, dtype=object), frozenset()
+    else:
+        series, declined = pd.Series(values, dtype=object), OBJECT_REPEATS_ONLY  # 4 distinct objects
+    for method, args, kwargs in CALLS:
+        routed = string_method(series.str, method, args, kwargs)
+        assert (routed is None) == (method in declined), method
+        if routed is not None:
+            assert_identical(routed, getattr(series.str, method)(*args, **kwargs))
+
+
 # Routing: compiled functions run the kernels (counted in last_run_stats).
 
 
@@ -300,21 +320,24 @@ def d_case_insensitive(s):
     return s.str.contains("a", case=False)
 
 
-ROUTED = [r_lower, r_len, r_strip, r_contains, r_contains_regex_literal, r_startswith, r_replace]
+METHOD = {r_lower: "lower", r_len: "len", r_strip: "strip", r_contains: "contains",
+          r_contains_regex_literal: "contains", r_startswith: "startswith", r_replace: "replace"}
 DECLINED = [d_contains_regex, d_strip_chars, d_case_insensitive]
-COMPILED = {f: stratum.compile(f) for f in ROUTED + DECLINED}
+COMPILED = {f: stratum.compile(f) for f in [*METHOD, *DECLINED]}
 
 
 @needs_rt
 @pytest.mark.parametrize("dtype", ["str", object])
 def test_compiled_string_methods_run_on_rust(dtype):
-    series = pd.Series(["Ab", None, " a ", "xbx"], dtype=dtype, index=[5, 3, 1, 0], name="c")
-    for fn in ROUTED + DECLINED:
+    # Repeated objects, so object columns take every method.
+    series = pd.Series(["Ab", None, " a ", "xbx"] * 2, dtype=dtype, index=[5, 3, 1, 0, 2, 4, 6, 7], name="c")
+    for fn in [*METHOD, *DECLINED]:
         assert_identical(COMPILED[fn](series), fn(series))
         on_rust = COMPILED[fn].last_run_stats["backends"].get("rust", 0)
-        assert on_rust == (fn in ROUTED), fn.__name__
+        routed = fn in METHOD and not (dtype == "str" and METHOD[fn] in ARROW_DECLINED)
+        assert on_rust == routed, fn.__name__
     # Declined at run time (non-ASCII case mapping of an Arrow column): pandas answers.
-    unicode = pd.Series(["ß", "Σ"], dtype=dtype)
+    unicode = pd.Series(["ß", "Σ"] * 2, dtype=dtype)
     assert_identical(COMPILED[r_lower](unicode), unicode.str.lower())
     assert COMPILED[r_lower].last_run_stats["backends"].get("rust", 0) == (dtype == object)
 

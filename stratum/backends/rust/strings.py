@@ -49,12 +49,20 @@ METHODS = TRANSFORMS | MATCHES | {"len"}
 # and RE2 alike.
 REGEX_METACHARACTERS = frozenset(".^$*+?{}[]\\|()")
 
-# The Arrow kernels that measured slower than pyarrow's (benchmarks/kernels/
-# bench_strings.py, docs/benchmarks.md "Rust string kernels"): those columns
-# stay with pandas.
-ARROW_DECLINED: frozenset[str] = frozenset()
+# Methods whose Arrow kernels measured slower than (or no faster than)
+# pandas' pyarrow.compute calls (benchmarks/kernels/bench_strings.py,
+# docs/benchmarks.md "Rust string kernels": strip 0.4-0.9x, startswith /
+# endswith 0.5-0.9x, replace 0.3-0.8x at 1e5-1e6 rows): Arrow columns stay
+# with pandas for these.
+ARROW_DECLINED = frozenset({"strip", "lstrip", "rstrip", "startswith", "endswith", "replace"})
+# Object-column methods that measured slower than pandas on columns of
+# distinct str objects (lower 0.6x, upper and replace 0.8-0.9x, strip
+# 0.9-1.4x at 1e6 rows: each str is read, mapped and created again, where
+# pandas makes one C call per element): they run only where the leading
+# elements repeat objects, which are then mapped once.
+OBJECT_REPEATS_ONLY = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "replace"})
 
-__all__ = ["METHODS", "is_literal", "string_method", "string_method_pandas"]
+__all__ = ["METHODS", "is_literal", "kernel_result", "string_method", "string_method_pandas"]
 
 _NO_DEFAULT = pd.api.extensions.no_default
 
@@ -142,7 +150,17 @@ def _column(accessor: Any) -> tuple[str, pd.Series] | None:
 
 
 def string_method(accessor: Any, method: str, args: tuple = (), kwargs: dict | None = None) -> Any | None:
-    """What ``getattr(accessor, method)(*args, **kwargs)`` returns, or None."""
+    """What ``getattr(accessor, method)(*args, **kwargs)`` returns, or None
+    where the kernels do not reproduce it or measured slower than pandas."""
+    return kernel_result(accessor, method, args, kwargs, routed_only=True)
+
+
+def kernel_result(
+    accessor: Any, method: str, args: tuple = (), kwargs: dict | None = None, *, routed_only: bool = False
+) -> Any | None:
+    """:func:`string_method` wherever the kernels reproduce pandas; with
+    ``routed_only`` not where they measured slower (without, the benchmark
+    times every case)."""
     _rt = backend._rt
     if _rt is None or method not in METHODS:
         return None
@@ -154,17 +172,25 @@ def string_method(accessor: Any, method: str, args: tuple = (), kwargs: dict | N
     kind, series = column
     pat, repl, na = call
     if kind == "object":
-        result = _object_result(_rt, series.to_numpy(), method, pat, repl, na)
-    elif method in ARROW_DECLINED:
+        repeats = routed_only and method in OBJECT_REPEATS_ONLY
+        result = _object_result(_rt, series.to_numpy(), method, pat, repl, na, repeats)
+    elif routed_only and method in ARROW_DECLINED:
         return None
     else:
-        result = _arrow_result(_rt, series.array, method, pat, repl, na)
+        try:
+            result = _arrow_result(_rt, series.array, method, pat, repl, na)
+        except ValueError:
+            # Buffers the kernels do not read (say, invalid UTF-8 in a null
+            # slot): pandas decides.
+            return None
     if result is None:
         return None
     return accessor._wrap_result(result, returns_string=method in TRANSFORMS)
 
 
-def _object_result(_rt: Any, values: np.ndarray, method: str, pat: str | None, repl: str | None, na: object) -> np.ndarray | None:
+def _object_result(
+    _rt: Any, values: np.ndarray, method: str, pat: str | None, repl: str | None, na: object, repeats: bool
+) -> np.ndarray | None:
     """What pandas' ``_str_map`` returns for an object column: results per
     element, missing elements as they are, converted as
     ``maybe_convert_objects`` converts them."""
@@ -172,7 +198,7 @@ def _object_result(_rt: Any, values: np.ndarray, method: str, pat: str | None, r
         return None
     try:
         if method in TRANSFORMS:
-            return _rt.str_transform_object(values, method, pat, repl)
+            return _rt.str_transform_object(values, method, pat, repl, require_repeats=repeats)
         if method == "len":
             lengths = _rt.str_len_object(values)
         else:
