@@ -91,6 +91,11 @@ _DATA_KINDS = frozenset({FRAME, COLUMN, SCALAR, ARRAY})
 # Kinds a library function or pandas method may take as arguments natively.
 _ARG_KINDS = _DATA_KINDS | {STRING, CONTAINER, TYPE, SLICE, SPLITTER}
 _NO_CONST = object()
+_NUMERIC_DTYPES = frozenset({"int64", "float64", "bool"})
+# Methods whose result has their receiver's rows, in order (arguments do not change them).
+_ROW_PRESERVING_METHODS = frozenset({"fillna", "clip", "astype", "round", "abs", "copy", "replace", "where", "mask", "ffill", "bfill", "log1p", "isna", "isnull", "notna", "notnull"})
+# Index methods that return new Index objects.
+_INDEX_METHODS = frozenset({"drop", "difference", "union", "intersection", "append", "unique", "copy", "delete", "insert"})
 # Methods that call a function argument on values, groups or windows.
 _LAMBDA_METHODS = frozenset({"apply", "map", "transform", "agg", "aggregate"})
 # Statements that may bind a name on one path and not on another.
@@ -200,6 +205,8 @@ class ScriptLowering:
         self._pure_lambdas: set[SSAValue] = set()  # lambdas reading only their parameters (see _expr_Lambda)
         self._window_dtypes: dict[SSAValue, str] = {}  # `frame.groupby(k)[c]` -> the dtype of c
         self._scalar_dtypes: dict[SSAValue, str] = {}  # `col.median()`, `col.mode()[0]` -> their dtype
+        self._indexes: set[SSAValue] = set()  # pandas Index objects (`frame.columns`, `col.index`...): immutable
+        self._lists: set[SSAValue] = set()  # values that are Python lists (`.tolist()`, comprehensions)
         self._filename_attr = StringAttr(self.filename)
         begin = self._append(py.ScriptBeginOp(properties={"script": StringAttr(self.filename), "index": IntAttr(self.index)}, result_types=[py.TokenType()]), None)
         self.state = _State(env={}, token=begin.token, escaped=set(), contains={})
@@ -521,6 +528,9 @@ class ScriptLowering:
             case ast.Subscript(value=ast.Name(id=name), slice=key_node):
                 frame = self._frame_named(name)
                 key = self.expr(key_node)
+                if isinstance(key, Val) and not isinstance(key.const, str) and self._column_keys(key)[1]:
+                    self._assign_columns(frame, key, stmt)
+                    return
                 if not (isinstance(key, Val) and isinstance(key.const, str)):
                     raise Unsupported("column assignment with a non-constant key")
                 val = self._as_val(self.expr(stmt.value), stmt.value)  # type: ignore[attr-defined]
@@ -560,6 +570,50 @@ class ScriptLowering:
                 self._rebind_version(frame, Val(op.result, FRAME), stmt)
             case _:
                 raise Unsupported("assignment target")
+
+    def _assign_columns(self, frame: Val, key: Val, stmt: ast.stmt) -> None:
+        """``frame[cols] = value`` with a list or Index of labels: pandas'
+        ``__setitem__`` on a copy, a new version of the frame (the labels may
+        be known only at run time)."""
+        val = self._as_val(self.expr(stmt.value), stmt.value)  # type: ignore[attr-defined]
+        if val.kind not in _DATA_KINDS:
+            raise Unsupported("assigning an object of unknown type into a frame")
+        labels, _ = self._column_keys(key)
+        schema = _frame_schema(frame)
+        new_schema = None
+        if schema is not None and labels is not None and len(set(labels)) == len(labels) and len({c for c, _ in schema}) == len(schema):
+            # The same columns, new labels last, in order. pandas stores a
+            # frame's columns by position (``self[k1] = value[k2]``), aligned on
+            # the rows: dtypes hold only for values computed row by row from
+            # this frame (other rows would bring NaN).
+            source = _frame_schema(val) if val.kind == FRAME and self._same_rows(val.value, frame.value) else None
+            if source is not None and (len(source) != len(labels) or len({c for c, _ in source}) != len(source)):
+                source = None
+            columns = dict(schema)
+            for i, label in enumerate(labels):
+                columns[label] = source[i][1] if source is not None else "?"
+            new_schema = list(columns.items())
+        op = py.UpdateOp(operands=[frame.value, [key.value, val.value]], properties={"kind": StringAttr("setitem")}, result_types=[df.FrameType.of(new_schema) if new_schema is not None else df.FrameType.unknown()])
+        self._append(op, stmt)
+        self._rebind_version(frame, Val(op.result, FRAME), stmt)
+
+    def _same_rows(self, value: SSAValue, frame: SSAValue, depth: int = 0) -> bool:
+        """``value`` is computed from ``frame`` row by row (same index, same
+        order): column selections, fills, casts, elementwise math with scalars."""
+        if value is frame:
+            return True
+        owner = value.owner
+        if depth > 12 or not isinstance(owner, Operation):
+            return False
+        if isinstance(owner, (df.SelectOp, df.ColumnOp)):
+            return self._same_rows(owner.operands[0], frame, depth + 1)
+        if isinstance(owner, df.MethodOp) and owner.method.data in _ROW_PRESERVING_METHODS:
+            return self._same_rows(owner.operands[0], frame, depth + 1)
+        if isinstance(owner, (df.ElementwiseOp, py.BinaryOp)) or isinstance(owner, py.CallOp) and owner.callee.data in lib.NUMPY_ELEMENTWISE and owner.callee.data != "numpy.where":
+            # Operands that are not scalars are aligned with each other: all must be these rows.
+            data = [v for v in owner.operands if not (isinstance(v.owner, py.ConstantOp) or v in self._scalar_dtypes)]
+            return bool(data) and all(self._same_rows(v, frame, depth + 1) for v in data)
+        return False
 
     def _updatable_container(self, name: str) -> bool:
         """A dict or list the script built (a display, a constant or an update of one)."""
@@ -1037,6 +1091,8 @@ class ScriptLowering:
                 return Val(self._append(op, node).result, ESTIMATOR, deterministic=base.deterministic)
             op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[py.ObjectType()])
             return Val(self._append(op, node).result, ARRAY if node.attr in _ARRAY_ATTRIBUTES else OBJECT)
+        if base.kind == SPLITTER and node.attr == "n_splits" and base.n_splits is not None:
+            return self._constant(base.n_splits, node)  # the constructor's constant argument
         if base.elements is not None and node.attr in ("tolist", "to_list"):
             raise Unsupported("method reference")  # only calls, handled in _method_call
         if base.kind == FRAME:
@@ -1061,6 +1117,8 @@ class ScriptLowering:
                 val = Val(val.value, OBJECT, dtype=_column_dtype(base))
             elif node.attr in ("iloc", "loc"):
                 self._indexed[val.value] = base
+            if node.attr == "index" or node.attr == "columns" and base.kind == FRAME:
+                self._indexes.add(val.value)
             return val
         raise Unsupported("attribute")
 
@@ -1085,6 +1143,21 @@ class ScriptLowering:
                 result_types=[df.FrameType.of(new) if new is not None else df.FrameType.unknown()],
             )
             return Val(self._append(op, node).result, FRAME)
+        if base.kind == FRAME and key.kind in (CONTAINER, OBJECT) and self._column_keys(key)[1]:
+            # Columns by a list or an Index known only at run time: a new frame.
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[df.FrameType.unknown()])
+            return Val(self._append(op, node).result, FRAME)
+        if base.value in self._indexes and key.kind == SLICE:
+            # `frame.columns[:5]`: a new Index.
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[py.ObjectType()])
+            result = self._append(op, node).result
+            self._indexes.add(result)
+            return Val(result, OBJECT)
+        if base.kind == COLUMN and key.kind == COLUMN:
+            # A Series by a Series (a boolean mask, or labels): a Series.
+            dtype = _column_dtype(base) if _column_dtype(key) == "bool" else None
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[df.ColumnType.of(dtype)])
+            return Val(self._append(op, node).result, COLUMN)
         if base.kind == WINDOW and base.window_of == FRAME and (isinstance(key.const, str) or isinstance(key.const, list)):
             # `frame.groupby(k)["col"]`: the column's groupby (a list: a frame's).
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[py.ObjectType()])
@@ -1110,6 +1183,8 @@ class ScriptLowering:
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[py.ObjectType()])
             result = self._append(op, node).result
             self.state.contains[result] = self.state.contains.get(base.value, ())
+            if self._is_list(base):
+                self._lists.add(result)
             return Val(result, CONTAINER)
         if base.kind == COLUMN and key.kind == SLICE:
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[base.value.type])
@@ -1164,6 +1239,27 @@ class ScriptLowering:
             if _immutable_literal(item):
                 return self._constant(item, node)
         return None
+
+    def _is_list(self, val: Val) -> bool:
+        """A Python list (a display, a comprehension, ``.tolist()``, an update of one)."""
+        owner = val.value.owner
+        return (
+            isinstance(val.const, list)
+            or isinstance(owner, py.BuildOp) and owner.kind.data == "list"
+            or val.value in self._lists or val.value in self._list_values
+        )
+
+    def _column_keys(self, key: Val) -> tuple[list[str] | None, bool]:
+        """For ``frame[key]`` (read or stored): the labels, when known at compile
+        time, and whether ``key`` selects columns at all (a list or an Index of
+        labels, not one label or a mask)."""
+        if key.elements is not None:
+            labels = list(key.elements)
+        elif isinstance(key.const, list):
+            labels = key.const
+        else:
+            return None, key.value in self._indexes or self._is_list(key)
+        return (labels if all(isinstance(k, str) for k in labels) else None), True
 
     def _is_pandas_indexer(self, val: Val) -> bool:
         owner = val.value.owner
@@ -1374,6 +1470,7 @@ class ScriptLowering:
         result = self._append(op, node).result
         self._parts[result] = tuple(elements)
         self.state.contains[result] = tuple(e.value for e in elements)
+        self._lists.add(result)
         return Val(result, CONTAINER)
 
     def _expr_Lambda(self, node: ast.Lambda) -> Val:
@@ -1557,6 +1654,9 @@ class ScriptLowering:
                 return self._constant(items if qualname == "builtins.list" else len(items), node)
             kind = _call_result_kind(qualname, args)
             fresh = qualname in lib.FRESH_ARRAY_CONSTRUCTORS or qualname == "numpy.where"
+            ufunc_of_frame = lib.NUMPY_ELEMENTWISE.get(qualname, "where") != "where" and not kwnames and args and args[0].kind == FRAME and all(a.kind == SCALAR for a in args[1:])
+            if ufunc_of_frame:
+                kind = FRAME  # `np.log1p(frame)`: a frame of the same columns
             if qualname == "pandas.concat" and args:
                 parts = self.state.contains.get(args[0].value, ())
                 if parts and all(isinstance(p.type, df.FrameType) for p in parts):
@@ -1570,6 +1670,10 @@ class ScriptLowering:
                 schema = self._dict_frame_schema(args[0])
                 if schema is not None:
                     result_type = df.FrameType.of(schema)
+            if ufunc_of_frame:
+                schema = _frame_schema(args[0])
+                if schema is not None:
+                    result_type = df.FrameType.of([(c, "float64" if lib.NUMPY_ELEMENTWISE[qualname] in _FLOAT_RESULT and len(args) == 1 and d in ("int64", "float64") else "?") for c, d in schema])
             op = py.CallOp(
                 operands=[[a.value for a in args]],
                 properties={"callee": StringAttr(qualname), "kwnames": _names_attr(kwnames)},
@@ -1648,9 +1752,17 @@ class ScriptLowering:
             )
             return Val(self._append(op, node).result, kind)
         owner = receiver.value.owner
-        if receiver.kind == OBJECT and method in ("tolist", "to_list") and not args and isinstance(owner, py.GetAttrOp) and owner.attr.data in ("dtypes", "index", "columns") and isinstance(owner.obj.type, (df.FrameType, df.ColumnType)):
+        if receiver.kind == OBJECT and method in ("tolist", "to_list") and not args and (receiver.value in self._indexes or isinstance(owner, py.GetAttrOp) and owner.attr.data in ("dtypes", "index", "columns") and isinstance(owner.obj.type, (df.FrameType, df.ColumnType))):
             op = py.CallMethodOp(operands=[receiver.value, []], properties={"method": StringAttr(method), "kwnames": _names_attr([])}, result_types=[py.ObjectType()])
-            return Val(self._append(op, node).result, CONTAINER)  # a new list
+            result = self._append(op, node).result
+            self._lists.add(result)
+            return Val(result, CONTAINER)  # a new list
+        if receiver.value in self._indexes and method in _INDEX_METHODS and all(a.kind in _ARG_KINDS or a.value in self._indexes for a in args):
+            # `columns.drop([...])`, `.difference(...)`: new Index objects.
+            op = df.MethodOp(operands=[receiver.value, [a.value for a in args]], properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)}, result_types=[py.ObjectType()])
+            result = self._append(op, node).result
+            self._indexes.add(result)
+            return Val(result, OBJECT)
         if receiver.kind == ARRAY and method in _ARRAY_METHODS and all(a.kind in _ARG_KINDS for a in args):
             # numpy methods that return new objects (never views of the array).
             op = py.CallMethodOp(
@@ -1742,6 +1854,13 @@ class ScriptLowering:
                 result_type = df.ColumnType.of("str")  # a string fills a string column
             elif method == "mode" and dtype is not None and not args:
                 result_type = df.ColumnType.of(dtype)  # the most frequent values themselves
+            schema = _frame_schema(receiver) if receiver.kind == FRAME else None
+            if schema is not None and method in ("mean", "median") and not args and all(d in _NUMERIC_DTYPES for _, d in schema):
+                result_type = df.ColumnType.of("float64")  # one float per (numeric) column
+            elif schema is not None and method == "fillna" and len(args) == 1 and not kwnames and args[0].kind == COLUMN and _column_dtype(args[0]) == "float64":
+                # Floats by column label fill float columns in place; int and
+                # bool columns have nothing to fill.
+                result_type = df.FrameType.of([(c, d if d in _NUMERIC_DTYPES else "?") for c, d in schema])
             op = df.MethodOp(
                 operands=[receiver.value, [a.value for a in args]],
                 properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
@@ -2540,6 +2659,7 @@ _SAME_KIND_METHODS = {
     "sort_index", "clip", "round", "abs", "shift", "diff", "pct_change", "cumsum", "cumprod",
     "drop", "drop_duplicates", "sample", "ffill", "bfill", "interpolate", "where", "mask",
     "isna", "isnull", "notna", "notnull", "rank", "log1p", "cummax", "cummin", "reset_index",
+    "reindex",
 }
 
 

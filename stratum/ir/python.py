@@ -428,14 +428,16 @@ class UpdateOp(StratumOp):
     (``iadd`` for ``a += value``...). The frontend uses it only for arrays it
     created itself and that no other object can see, rebinding every name of
     the old array to the result, so the copy is unobservable; the update runs
-    on the copy with numpy's own in-place semantics (casting, errors).
+    on the copy with numpy's own in-place semantics (casting, errors). It also
+    stores columns into a frame (``frame[labels] = value``, pandas'
+    ``__setitem__`` on the copy): then the result is a ``!df.frame``.
     """
 
     name = "python.update"
     target = operand_def()
     args = var_operand_def()
     kind = prop_def(StringAttr)
-    result = result_def(ObjectType)
+    result = result_def()
     traits = traits_def(Pure())
 
 

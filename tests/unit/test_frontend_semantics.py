@@ -422,6 +422,51 @@ IDIOMS: dict[str, tuple[str, int]] = {
         print(df.dtypes.tolist(), df.to_string(), df["s"].mode()[0], df["a"].mode()[0])
         print(df["a"].mode()[7])
     """, 0),
+    "columns_selected_by_a_mask_of_a_reduction": ("""
+        import numpy as np
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        skew = df[["a", "b"]].skew().abs().sort_values(ascending=False)
+        cols = skew[skew > 0.1].index.tolist()
+        print(cols, len(cols), cols[:1])
+        alias = df
+        before = df[cols]
+        df[cols] = np.log1p(df[cols].clip(lower=0))
+        print(df.to_string(), alias.to_string(), before.to_string())
+    """, 0),
+    "columns_of_a_frame_of_unknown_schema_select_another": ("""
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        X = pd.get_dummies(df)
+        X_test = pd.get_dummies(df.iloc[:2])
+        feats = X.columns.drop(["a"])
+        print(X[feats].shape, X_test[X_test.columns].shape)
+        X_test = X_test.reindex(columns=X.columns, fill_value=0)
+        print(X_test[X.columns].to_string())
+        print(df[X.columns])
+    """, 0),
+    "column_list_assignment_then_the_list_changes": ("""
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        cols = df.columns.tolist()[:2]
+        df[cols] = 0
+        cols.append("s")
+        print(df.to_string(), cols)
+        both = pd.concat([df, df], axis=1)
+        both[["a"]] = 5
+        print(both.to_string())
+        df[["a", "b"]] = df[["b"]]
+    """, 1),  # the append runs as written
+    "known_column_list_assignment_keeps_the_schema": ("""
+        import numpy as np
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        num = df.select_dtypes(include=[np.number]).columns
+        df[num] = df[num].fillna(df[num].median())
+        df[["n1", "n2"]] = df[["a", "b"]] * 2
+        for c in df.columns:
+            print(c, df[c].tolist())
+    """, 0),
 }
 
 
