@@ -12,7 +12,14 @@ Every variant's stdout must equal python's. The compile is cached by a
 warm-up run first, so the times are of running (plus process start and
 imports, the same for all). Best of ``--repeat`` for time; RSS of the same run.
 
+``--corpus N --budgets B`` instead runs the first N house_prices corpus
+scripts that succeed, under python and under ``stratumc --run
+--memory-budget B`` (``0``: everything that may spill does), each in a fresh
+directory with ``./input``, and compares stdout, exit status and the files
+written under ``working/``.
+
     python benchmarks/batch/bench_memory.py [--rows 4000000] [--arrays 8] [--budgets 64M,128M] [--repeat 3]
+    python benchmarks/batch/bench_memory.py --corpus 20 --budgets 0
 """
 
 from __future__ import annotations
@@ -73,13 +80,44 @@ def measure(workdir: Path, command: list[str], env: dict[str, str]) -> tuple[str
     return proc.stdout, seconds, int(rss_file.read_text()) * 1024, stats
 
 
+def corpus(count: int, budget: str) -> None:
+    manifest = json.loads((ROOT / "tests" / "corpus" / "manifest.json").read_text())
+    names = [e["script"] for e in manifest if e["task"] == "house_prices" and e["expect"] == "ok"][:count]
+    with tempfile.TemporaryDirectory(prefix="stratum-bench-memory-") as tmp:
+        env = {**os.environ, "STRATUM_CACHE_DIR": str(Path(tmp) / "cache"), "PYTHONPATH": str(ROOT), "OMP_WAIT_POLICY": "PASSIVE"}
+        different = 0
+        for name in names:
+            script = ROOT / "tests" / "corpus" / name
+            outcomes = []
+            for how in ("python", "stratum"):
+                workdir = Path(tmp) / how / Path(name).stem
+                (workdir / "working").mkdir(parents=True)
+                (workdir / "input").symlink_to(ROOT / "examples" / "house_prices" / "input")
+                stats = workdir / "stats.json"
+                command = [sys.executable, str(script)] if how == "python" else [sys.executable, "-m", "stratum.cli", "--run", str(script), "--memory-budget", budget, "--stats-json", str(stats)]
+                proc = subprocess.run(command, cwd=workdir, capture_output=True, text=True, env=env, timeout=1800)
+                files = {f.name: f.read_bytes() for f in sorted((workdir / "working").iterdir())}
+                outcomes.append((proc.stdout, proc.returncode, files))
+            runtime = json.loads(stats.read_text()).get("runtime", {}) if stats.exists() else {}
+            same = outcomes[0] == outcomes[1]
+            different += not same
+            print(f"{name:<48} {'same' if same else 'DIFFERENT'}  spills {runtime.get('spills', '-')}, reloads {runtime.get('reloads', '-')}, failures {runtime.get('spill_failures', '-')}")
+        print(f"{len(names) - different} of {len(names)} identical to python")
+        if different:
+            raise SystemExit(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=4_000_000)
     parser.add_argument("--arrays", type=int, default=8)
     parser.add_argument("--budgets", default="64M,128M")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--corpus", type=int, metavar="N", help="compare N corpus scripts under --budgets (one budget) with python instead")
     args = parser.parse_args()
+    if args.corpus:
+        corpus(args.corpus, args.budgets.split(",")[0])
+        return
     with tempfile.TemporaryDirectory(prefix="stratum-bench-memory-") as tmp:
         workdir = Path(tmp)
         (workdir / "big.py").write_text(script(args.rows, args.arrays))
