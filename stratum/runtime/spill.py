@@ -4,16 +4,18 @@ The executor registers every numpy array and pandas frame, series or index
 that a pure op computes (``track``); the pool keeps the total of their
 resident sizes. When the total exceeds the budget, ``relieve`` writes values
 to files in a private directory (``mkdtemp``: 0700, ours; removed by
-``close``, and at interpreter exit if ``close`` never ran) and replaces the
-object in its slot by a ``Spilled`` marker; ``load`` reads it back the next
-time an op needs it.
+``close``, and at interpreter exit if ``close`` never ran; a process killed
+outright, SIGKILL, leaves it behind) and replaces the object in its slot by a
+``Spilled`` marker; ``load`` reads it back the next time an op needs it.
 
 Victims: the value whose next use is farthest away goes first (Belady's
 rule). The executor's future is not a guess: effects run in a fixed order,
 and ``plan_spills`` finds, from the IR, every effect that can need each
-value, so a value spilled is the one that can stay on disk longest. Among
-values used equally late, the larger goes first (fewer files for the same
-relief).
+value, so a value spilled is the one that can stay on disk longest; a
+value every op computed from which has run is needed by nothing (memory
+planning keeps it until the last use of what was computed from it) and goes
+first. LRU would only guess this future. Among values used equally late, the
+larger goes first (fewer files for the same relief).
 
 A reloaded object is a different object, and a copy of its data. So a value
 is spilled only when nothing but the executor can tell (otherwise it stays
@@ -31,6 +33,7 @@ resident: the budget is best-effort):
   seen (through the object or a shallow copy of it), are not written: the
   reloaded object gets them back by identity (``shared_parts``, pickle's
   persistent ids), so ``b.index is df.index`` survives a spill of ``df``;
+* it is not a view (``base``, ``flags.owndata`` would change);
 * its content round-trips exactly: exact numpy/pandas types; numpy buffers
   C- or F-contiguous (a strided view would come back contiguous, and 2-D
   reductions sum in layout order); object columns hold only immutable scalars
