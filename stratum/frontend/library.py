@@ -71,7 +71,7 @@ PURE_PANDAS_METHODS = frozenset(
         "interpolate", "ffill", "bfill", "where", "mask", "explode", "melt", "pivot_table",
         "apply", "first", "last", "size", "cummax", "cummin", "log1p", "tolist", "to_list",
         "items", "keys", "filter", "squeeze", "std", "sem", "first_valid_index", "to_string",
-        "reindex",
+        "reindex", "assign",
     }
 )
 PURE_PANDAS_ATTRIBUTES = frozenset(

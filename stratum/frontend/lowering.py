@@ -96,6 +96,8 @@ _NUMERIC_DTYPES = frozenset({"int64", "float64", "bool"})
 _ROW_PRESERVING_METHODS = frozenset({"fillna", "clip", "astype", "round", "abs", "copy", "replace", "where", "mask", "ffill", "bfill", "log1p", "isna", "isnull", "notna", "notnull"})
 # Index methods that return new Index objects.
 _INDEX_METHODS = frozenset({"drop", "difference", "union", "intersection", "append", "unique", "copy", "delete", "insert"})
+# Group methods whose result has the rows of the grouped data (not one per group).
+_LIKE_INDEXED_WINDOW_METHODS = frozenset({"transform", "cumsum", "cumcount", "rank", "shift", "diff"})
 # Methods that call a function argument on values, groups or windows.
 _LAMBDA_METHODS = frozenset({"apply", "map", "transform", "agg", "aggregate"})
 # Statements that may bind a name on one path and not on another.
@@ -205,6 +207,7 @@ class ScriptLowering:
         self._pure_lambdas: set[SSAValue] = set()  # lambdas reading only their parameters (see _expr_Lambda)
         self._window_dtypes: dict[SSAValue, str] = {}  # `frame.groupby(k)[c]` -> the dtype of c
         self._scalar_dtypes: dict[SSAValue, str] = {}  # `col.median()`, `col.mode()[0]` -> their dtype
+        self._keys_as_columns: set[SSAValue] = set()  # `groupby(k, as_index=False)[c]`: aggregates are frames
         self._indexes: set[SSAValue] = set()  # pandas Index objects (`frame.columns`, `col.index`...): immutable
         self._lists: set[SSAValue] = set()  # values that are Python lists (`.tolist()`, comprehensions)
         self._filename_attr = StringAttr(self.filename)
@@ -1163,12 +1166,18 @@ class ScriptLowering:
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[py.ObjectType()])
             result = self._append(op, node).result
             grouped = base.value.owner
-            if isinstance(key.const, str) and isinstance(grouped, df.MethodOp) and grouped.method.data == "groupby":
+            window_of = COLUMN if isinstance(key.const, str) else FRAME
+            if isinstance(grouped, df.MethodOp) and grouped.method.data == "groupby":
+                names = [n.data for n in grouped.kwnames.data]
+                keywords = dict(zip(names, grouped.operands[len(grouped.operands) - len(names):]))
+                as_index = keywords.get("as_index")
+                if as_index is not None and not (isinstance(as_index.owner, py.ConstantOp) and decode(as_index.owner.value) is True):
+                    self._keys_as_columns.add(result)  # as_index=False: aggregates are frames (the keys as columns)
                 schema = _frame_schema(self._val_of(grouped.operands[0]))
-                dtype = dict(schema).get(key.const) if schema is not None else None
+                dtype = dict(schema).get(key.const) if schema is not None and isinstance(key.const, str) else None
                 if dtype is not None and dtype != "?":
                     self._window_dtypes[result] = dtype
-            return Val(result, WINDOW, window_of=COLUMN if isinstance(key.const, str) else FRAME)
+            return Val(result, WINDOW, window_of=window_of)
         indexed = self._indexed.get(base.value)
         if indexed is not None and key.kind in (SLICE, COLUMN, ARRAY):
             # Rows by position, boolean mask or labels: the same columns.
@@ -1707,6 +1716,8 @@ class ScriptLowering:
             kind = receiver.window_of or FRAME
             if method == "agg" or method == "aggregate":
                 kind = FRAME if any(a.kind == CONTAINER for a in args) else kind
+            if receiver.value in self._keys_as_columns and method not in _LIKE_INDEXED_WINDOW_METHODS:
+                kind = FRAME
             result_type = _type_of_kind(kind)
             dtype = self._window_dtypes.get(receiver.value)
             if method == "transform" and kind == COLUMN and dtype == "float64" and len(args) == 1 and not kwnames and args[0].value in self._pure_lambdas and _fills_from_itself(node.args[0]):
@@ -1852,6 +1863,11 @@ class ScriptLowering:
             dtype = _column_dtype(receiver) if receiver.kind == COLUMN else None
             if method == "fillna" and dtype == "str" and len(args) == 1 and not kwnames and (isinstance(args[0].const, str) or self._scalar_dtypes.get(args[0].value) == "str"):
                 result_type = df.ColumnType.of("str")  # a string fills a string column
+            elif method == "astype" and dtype is not None and len(args) == 1 and not kwnames:
+                target = args[0].const if isinstance(args[0].const, str) else args[0].qualname if args[0].kind == TYPE and args[0].qualname in lib.TYPE_OBJECTS else None
+                cast = _astype_dtype(dtype, target) if target is not None else None
+                if cast is not None:
+                    result_type = df.ColumnType.of(cast)  # astype's dtype is the one asked for
             elif method == "mode" and dtype is not None and not args:
                 result_type = df.ColumnType.of(dtype)  # the most frequent values themselves
             schema = _frame_schema(receiver) if receiver.kind == FRAME else None
@@ -2502,6 +2518,24 @@ def _native_origin(val: Val) -> bool:
 
 
 @functools.lru_cache(maxsize=1024)
+def _astype_dtype(dtype: str, target: str) -> str | None:
+    """The dtype of ``column.astype(target)``, by pandas on an empty column of ``dtype``."""
+    if dtype == "?":
+        return None
+    import warnings
+
+    import pandas as pd
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            resolved = _resolve_type(target) if target in lib.TYPE_OBJECTS else target
+            return str(pd.Series(dtype=dtype).astype(resolved).dtype)
+    except Exception:
+        return None
+
+
+@functools.lru_cache(maxsize=1024)
 def _dtype_predicate(qualname: str, dtype: str) -> bool | None:
     """A ``pandas.api.types.is_*_dtype`` predicate, by pandas on an empty column of ``dtype``."""
     if dtype == "?":
@@ -2664,6 +2698,17 @@ _SAME_KIND_METHODS = {
 
 
 def _method_result(receiver: Val, method: str, args: list[Val], kwnames: list[str]) -> tuple[Attribute, str]:
+    if receiver.kind == COLUMN and method == "reset_index" and kwnames == ["drop"] and len(args) == 1 and args[0].const is True:
+        return df.ColumnType.of(_column_dtype(receiver)), COLUMN  # new labels, the same values
+    if receiver.kind == FRAME and method == "assign" and len(args) == len(kwnames):
+        # New (or replaced) columns at the end, in order, of dtypes unknown here.
+        schema = _frame_schema(receiver)
+        if schema is None:
+            return df.FrameType.unknown(), FRAME
+        columns = dict(schema)
+        for name in kwnames:
+            columns[name] = "?"
+        return df.FrameType.of(list(columns.items())), FRAME
     if method in _SAME_KIND_METHODS and not (method == "reset_index" and receiver.kind == COLUMN):
         if receiver.kind == FRAME:
             keeps_schema = method in ("copy", "head", "tail", "sort_values", "sort_index", "sample", "dropna", "drop_duplicates")

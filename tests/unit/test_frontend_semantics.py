@@ -467,6 +467,35 @@ IDIOMS: dict[str, tuple[str, int]] = {
         for c in df.columns:
             print(c, df[c].tolist())
     """, 0),
+    "astype_then_select_dtypes": ("""
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        df["k"] = df["a"].astype(str)
+        df["f"] = df["a"].astype("float64")
+        df["c"] = df["s"].astype("category")
+        cats = df.select_dtypes(include="object").columns.drop("s")
+        for col in df.select_dtypes(include="number").columns:
+            print(col, df[col].dtype)
+        print(cats.tolist(), df.dtypes.tolist())
+        df["b"].astype(int)
+    """, 0),
+    "groupby_keys_as_columns_and_target_stats": ("""
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        y = (df["a"] * 1.5).reset_index(drop=True)
+        df["k"] = df["a"] % 2
+        stats = (
+            df[["k"]].assign(t=y.values)
+            .groupby("k", as_index=False)["t"]
+            .agg(["mean", "count"])
+            .rename(columns={"mean": "m", "count": "n"})
+        )
+        means = df.groupby("k", as_index=False)["b"].mean()
+        ranks = df.groupby("k", as_index=False)["a"].transform("max")
+        out = df.merge(stats, on="k", how="left")
+        out["m"] = out["m"].fillna(y.mean())
+        print(stats.to_string(), means.to_string(), ranks.tolist(), out.drop(columns=["k"]).to_string())
+    """, 0),
 }
 
 
