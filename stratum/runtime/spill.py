@@ -117,12 +117,15 @@ def plan_spills(top_ops: list[Any], scripts: Collection[int] | None) -> SpillPla
     from stratum.runtime.executor import _outer_operands, _token_operand, _unwrap
 
     block_ops = set(top_ops)
+    outer: dict[Any, list[Any]] = {}  # each op's operands defined at the top level, walked once
+    pure: dict[Any, bool] = {}
     script_of: dict[Any, int] = {}
     plan = SpillPlan(collections.defaultdict(list), collections.defaultdict(list), collections.defaultdict(list), set())
     for position, top in enumerate(top_ops):
         op, _ = _unwrap(top)
-        operands = _outer_operands(top, block_ops)
+        operands = outer[top] = _outer_operands(top, block_ops)
         token = _token_operand(op)
+        pure[top] = token is None
         if isinstance(op, py.ScriptBeginOp):
             script_of[top.results[0]] = op.index.data
             continue
@@ -152,8 +155,8 @@ def plan_spills(top_ops: list[Any], scripts: Collection[int] | None) -> SpillPla
             seen.add(value)
             plan.uses[value].append(position)
             owner = value.owner
-            if owner in block_ops and _token_operand(_unwrap(owner)[0]) is None:
-                stack.extend(_outer_operands(owner, block_ops))
+            if pure.get(owner, False):
+                stack.extend(outer[owner])
     return plan
 
 
