@@ -1871,6 +1871,10 @@ class ScriptLowering:
             elif method == "mode" and dtype is not None and not args:
                 result_type = df.ColumnType.of(dtype)  # the most frequent values themselves
             schema = _frame_schema(receiver) if receiver.kind == FRAME else None
+            if schema is not None and method == "merge":
+                merged = _merge_schema(schema, args, kwnames)
+                if merged is not None:
+                    result_type = df.FrameType.of(merged)
             if schema is not None and method in ("mean", "median") and not args and all(d in _NUMERIC_DTYPES for _, d in schema):
                 result_type = df.ColumnType.of("float64")  # one float per (numeric) column
             elif schema is not None and method == "fillna" and len(args) == 1 and not kwnames and args[0].kind == COLUMN and _column_dtype(args[0]) == "float64":
@@ -2417,6 +2421,38 @@ def _stored_column(stmts: list[ast.stmt]) -> tuple[str, str] | None:
         case ast.Subscript(value=ast.Attribute(value=ast.Name(id=name), attr="loc"), slice=ast.Tuple(elts=[_, ast.Constant(value=str() as column)])):
             return name, column
     return None
+
+
+def _merge_schema(left: list[tuple[str, str]], args: list[Val], kwnames: list[str]) -> list[tuple[str, str]] | None:
+    """``left.merge(right, on=keys, how="left"|"inner")`` of frames with known,
+    unique columns: left's columns, then right's other ones (``_x``/``_y`` on
+    names in both). Inner joins keep every dtype; a left join keeps left's and
+    those of right's columns that hold NaN as they are (unmatched rows)."""
+    keywords = dict(zip(kwnames, args[len(args) - len(kwnames):]))
+    positional = args[: len(args) - len(kwnames)]
+    if len(positional) != 1 or not set(keywords) <= {"on", "how"} or "on" not in keywords:
+        return None
+    right = _frame_schema(positional[0]) if positional[0].kind == FRAME else None
+    on = keywords["on"].const
+    keys = [on] if isinstance(on, str) else on if isinstance(on, list) and all(isinstance(k, str) for k in on) else None
+    how = keywords["how"].const if "how" in keywords else "inner"
+    if right is None or keys is None or how not in ("left", "inner"):
+        return None
+    lcols, rcols = dict(left), dict(right)
+    if len(lcols) != len(left) or len(rcols) != len(right) or not all(k in lcols and k in rcols for k in keys):
+        return None
+    both = (set(lcols) & set(rcols)) - set(keys)
+    out: list[tuple[str, str]] = []
+    for c, d in left:
+        if c in keys and d != rcols[c]:
+            d = "?"
+        out.append((f"{c}_x" if c in both else c, d))
+    for c, d in right:
+        if c not in keys:
+            out.append((f"{c}_y" if c in both else c, d if how == "inner" or d in ("float64", "object", "str") else "?"))
+    if len({c for c, _ in out}) != len(out):
+        return None  # pandas refuses duplicate result columns
+    return out
 
 
 def _dropped_in_place(stmts: list[ast.stmt]) -> tuple[str, list[str]] | None:

@@ -496,6 +496,17 @@ IDIOMS: dict[str, tuple[str, int]] = {
         out["m"] = out["m"].fillna(y.mean())
         print(stats.to_string(), means.to_string(), ranks.tolist(), out.drop(columns=["k"]).to_string())
     """, 0),
+    "merge_on_a_key_keeps_the_columns_known": ("""
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        other = df[["a", "b"]].iloc[1:]
+        m = df.merge(other, on="a", how="left")
+        cols = [c for c in m.columns if c != "a"]
+        for c in m.select_dtypes(include="number").columns:
+            print(c, m[c].tolist())
+        inner = df.merge(other, on=["a"])
+        print(cols, m.to_string(), inner.dtypes.tolist(), [c for c in inner.columns])
+    """, 0),
 }
 
 
