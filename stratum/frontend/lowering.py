@@ -1195,9 +1195,10 @@ class ScriptLowering:
             if self._is_list(base):
                 self._lists.add(result)
             return Val(result, CONTAINER)
-        if base.kind == COLUMN and key.kind == SLICE:
+        if base.kind in (COLUMN, FRAME) and key.kind == SLICE:
+            # (`frame[:n]` slices rows: the same columns.)
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[base.value.type])
-            return Val(self._append(op, node).result, COLUMN)
+            return Val(self._append(op, node).result, base.kind)
         if base.kind in (FRAME, COLUMN, ARRAY, CONTAINER, OBJECT) and key.kind in _DATA_KINDS | {STRING, CONTAINER}:
             if base.kind == OBJECT and not self._is_pandas_indexer(base):
                 raise Unsupported("subscript of an unknown object")
@@ -1341,6 +1342,11 @@ class ScriptLowering:
         if fn in ("eq", "ne") and lhs.dtype is not None and rhs.is_const and isinstance(rhs.const, str):
             # `column.dtype == "object"`, decided by pandas itself on the exact dtype.
             equal = _dtype_equals(lhs.dtype, rhs.const)
+            if equal is not None:
+                return self._constant(equal if fn == "eq" else not equal, node)
+        if fn in ("eq", "ne") and lhs.dtype is not None and rhs.kind == TYPE and rhs.qualname in lib.TYPE_OBJECTS:
+            # `column.dtype == object` (a type: numpy compares it as a dtype).
+            equal = _dtype_equals(lhs.dtype, rhs.qualname)
             if equal is not None:
                 return self._constant(equal if fn == "eq" else not equal, node)
         if lhs.is_const and rhs.is_const and fn in _FOLDABLE and type(lhs.const) in _FOLDABLE_TYPES and type(rhs.const) in _FOLDABLE_TYPES and _cheap_to_fold(fn, lhs.const, rhs.const):
@@ -2596,7 +2602,7 @@ def _dtype_equals(dtype: str, other: str) -> bool | None:
     import pandas as pd
 
     try:
-        return bool(pd.api.types.pandas_dtype(dtype) == other)
+        return bool(pd.api.types.pandas_dtype(dtype) == (_resolve_type(other) if other in lib.TYPE_OBJECTS else other))
     except TypeError:
         return None
 

@@ -507,6 +507,19 @@ IDIOMS: dict[str, tuple[str, int]] = {
         inner = df.merge(other, on=["a"])
         print(cols, m.to_string(), inner.dtypes.tolist(), [c for c in inner.columns])
     """, 0),
+    "dtype_compared_with_a_type_and_row_slices": ("""
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        for c in df.columns:
+            if df[c].dtype == object or df[c].dtype == "str":
+                df[c] = df[c].fillna("None")
+            elif df[c].dtype != float:
+                df[c] = df[c] * 10
+        print(df.to_string())
+        n = 2
+        head, tail = df[:n], df[n:]
+        print(head.to_string(), tail.select_dtypes(include="number").columns.tolist(), df[::-1].index.tolist())
+    """, 0),
 }
 
 
