@@ -209,7 +209,8 @@ class ScriptLowering:
         self._scalar_dtypes: dict[SSAValue, str] = {}  # `col.median()`, `col.mode()[0]` -> their dtype
         self._keys_as_columns: set[SSAValue] = set()  # `groupby(k, as_index=False)[c]`: aggregates are frames
         self._indexes: set[SSAValue] = set()  # pandas Index objects (`frame.columns`, `col.index`...): immutable
-        self._lists: set[SSAValue] = set()  # values that are Python lists (`.tolist()`, comprehensions)
+        self._lists: set[SSAValue] = set()
+        self._appended: dict[SSAValue, tuple[Val, ...]] = {}  # lists built by appends -> their elements  # values that are Python lists (`.tolist()`, comprehensions)
         self._filename_attr = StringAttr(self.filename)
         begin = self._append(py.ScriptBeginOp(properties={"script": StringAttr(self.filename), "index": IntAttr(self.index)}, result_types=[py.TokenType()]), None)
         self.state = _State(env={}, token=begin.token, escaped=set(), contains={})
@@ -711,6 +712,11 @@ class ScriptLowering:
                 self._append(op, stmt)
                 self.state.contains[op.result] = (*self.state.contains.get(target.value, ()), *inner)
                 self._list_values.add(op.result)
+                before, extra = self._list_items(target), (item,) if func.attr == "append" else self._list_items(item)
+                if extra is None and isinstance(item.const, (list, tuple)) and _immutable_literal(tuple(item.const)) and len(item.const) <= _UNROLL_LIMIT:
+                    extra = tuple(self._constant(v, node) for v in item.const)
+                if before is not None and extra is not None:
+                    self._appended[op.result] = (*before, *extra)
                 self._rebind_version(target, Val(op.result, CONTAINER), stmt)
                 return
             if isinstance(func, ast.Attribute) and func.attr == "to_csv":
@@ -2136,10 +2142,23 @@ class ScriptLowering:
             raise Unsupported("the loop body changes the container")
         return self._latest(part)
 
+    def _list_items(self, val: Val) -> tuple[Val, ...] | None:
+        """The elements of a list the script built (a display, appends to one), if known."""
+        if val.value in self._appended:
+            return self._appended[val.value]
+        if val.is_const and val.const == []:
+            return ()
+        owner = val.value.owner
+        if isinstance(owner, py.BuildOp) and owner.kind.data == "list" and val.value in self._parts:
+            return self._parts[val.value]
+        return None
+
     def _display_items(self, seq: Val, kind: str) -> list[Any] | None:
         """The elements of a list/tuple display (dict: its (key, value) pairs), when
         iterating it cannot see the container change: nothing opaque can reach it."""
         owner = seq.value.owner
+        if kind == "list" and seq.value in self._appended and seq.value not in self._escaped_closure():
+            return list(self._appended[seq.value])  # `scores.append(s)` in an unrolled loop
         parts = self._parts.get(seq.value)
         if not isinstance(owner, py.BuildOp) or owner.kind.data != kind or parts is None or seq.value in self._escaped_closure():
             return None

@@ -520,6 +520,19 @@ IDIOMS: dict[str, tuple[str, int]] = {
         head, tail = df[:n], df[n:]
         print(head.to_string(), tail.select_dtypes(include="number").columns.tolist(), df[::-1].index.tolist())
     """, 0),
+    "iterating_a_list_built_by_appends": ("""
+        import numpy as np
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        scores = []
+        for i in range(3):
+            scores.append(df["a"].sum() * i / 7)
+        print([round(s, 2) for s in scores], np.mean(scores))
+        alias = scores
+        scores.append(9)
+        scores.extend([1, 2])
+        print([x for x in alias], len(alias))
+    """, 0),
 }
 
 
