@@ -439,6 +439,10 @@ def _memoized(transformer: Any, X: Any, y: Any, weight: Any, message_clsname: st
     changed = {k: v for k, v in after.items() if (k not in before or before[k] is not v) and not _is_callback_bookkeeping(k)}
     if set(before) - set(after) or any(_shares_input(v, (X, y)) for v in changed.values()) or _shares_input(output, (X, y)):
         return output, fitted
+    if not _layout_preserving(output):
+        # A frame's block layout decides the memory order numpy sees, and a
+        # later BLAS call's last bits: a copy might not keep it (set_output="pandas").
+        return output, fitted
     if nested and _changed_inside(transformer, before_keys, changed):
         return output, fitted  # it fitted an estimator it holds in place: restoring attributes would miss that
     try:
@@ -446,6 +450,16 @@ def _memoized(transformer: Any, X: Any, y: Any, weight: Any, message_clsname: st
     except Exception:  # an output or state that does not copy or pickle is simply not shared
         pass
     return output, fitted
+
+
+def _layout_preserving(output: Any) -> bool:
+    """Outputs whose copies (deep copy, pickle) keep their exact memory layout: arrays and scipy sparse matrices."""
+    import numpy as np
+
+    if isinstance(output, np.ndarray):
+        # A strided view would come back contiguous: other strides, maybe other last bits downstream.
+        return not output.dtype.hasobject and (output.flags.c_contiguous or output.flags.f_contiguous)
+    return type(output).__module__.startswith("scipy.sparse") and hasattr(output, "format")
 
 
 def _changed_inside(transformer: Any, before_keys: dict[str, str] | None, changed: dict[str, Any]) -> bool:

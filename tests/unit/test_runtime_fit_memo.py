@@ -333,3 +333,49 @@ def test_the_environment_turns_the_memo_off(memo, monkeypatch) -> None:
     monkeypatch.delenv("STRATUM_FIT_MEMO")
     fit_memo.install()
     assert memo.active
+
+
+_STEPS = {
+    "impute_mean": lambda: SimpleImputer(strategy="mean"),
+    "impute_constant": lambda: SimpleImputer(strategy="constant", fill_value=0.0, add_indicator=True),
+    "scale": lambda: StandardScaler(),
+    "minmax": lambda: __import__("sklearn.preprocessing", fromlist=["MinMaxScaler"]).MinMaxScaler(),
+    "poly": lambda: __import__("sklearn.preprocessing", fromlist=["PolynomialFeatures"]).PolynomialFeatures(2),
+    "bins": lambda: __import__("sklearn.preprocessing", fromlist=["KBinsDiscretizer"]).KBinsDiscretizer(3, encode="ordinal", quantile_method="averaged_inverted_cdf"),
+    "pca": lambda: __import__("sklearn.decomposition", fromlist=["PCA"]).PCA(2, random_state=0),
+    "log": lambda: FunctionTransformer(np.log1p, feature_names_out="one-to-one"),
+}
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    numeric=st.lists(st.sampled_from(sorted(_STEPS)), min_size=1, max_size=3),
+    pandas_output=st.booleans(),
+    seed=st.integers(0, 3),
+)
+def test_random_searches_score_and_predict_bitwise_as_without_the_memo(numeric: list[str], pandas_output: bool, seed: int) -> None:
+    fit_memo.install()
+    X, y = _frame(seed, rows=48)
+    X = X.assign(a=X["a"].abs(), b=X["b"].abs())  # log1p needs no negatives
+
+    def search():
+        steps = [("imp", SimpleImputer(strategy="median"))] + [(f"{n}{i}", _STEPS[n]()) for i, n in enumerate(numeric)]
+        prep = ColumnTransformer([
+            ("num", Pipeline(steps), ["a", "b"]),
+            ("cat", Pipeline([("imp", SimpleImputer(strategy="most_frequent")), ("oh", OneHotEncoder(handle_unknown="ignore", sparse_output=False))]), ["c"]),
+        ])
+        if pandas_output:
+            prep.set_output(transform="pandas")
+        grid = GridSearchCV(Pipeline([("prep", prep), ("m", Ridge())]), {"m__alpha": [0.5, 2.0]}, cv=KFold(3, shuffle=True, random_state=seed))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return grid.fit(X, y)
+
+    plain = _unmemoized(search)
+    hits = fit_memo.MEMO.stats["hits"]
+    shared = search()
+    # Frames are never restored (a copy might not keep their block layout, and BLAS's last bits follow it).
+    assert (fit_memo.MEMO.stats["hits"] > hits) != pandas_output
+    assert np.asarray(plain.cv_results_["mean_test_score"]).tobytes() == np.asarray(shared.cv_results_["mean_test_score"]).tobytes()
+    assert plain.predict(X).tobytes() == shared.predict(X).tobytes()
+    assert plain.best_estimator_.named_steps["prep"].get_feature_names_out().tolist() == shared.best_estimator_.named_steps["prep"].get_feature_names_out().tolist()
