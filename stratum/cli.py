@@ -189,6 +189,9 @@ class _Compiling:
         self.scripts, self.passes, self.use_cache = scripts, passes, use_cache
         self.module = ModuleOp([])
         self.optimized: object = None
+        # Lowering needs pandas (the backends' adapters; the frontend's dtype rules) and
+        # so does this process: imported once, inherited, not paid twice on two cores.
+        _import_heavy({"pandas"})
         sys.stdout.flush()
         sys.stderr.flush()
         read, write = os.pipe()
