@@ -192,7 +192,7 @@ def flatten(module: Operation) -> Flat:
     def op_record(op: Operation) -> tuple[Any, ...]:
         return (
             attr.cls(type(op)),
-            tuple(numbers[v] for v in op.operands),
+            tuple([numbers[v] for v in op._operands]),  # the stored tuple: `operands` builds a view per call
             tuple(attr(r.type) for r in op.results),
             tuple(r.name_hint for r in op.results),
             tuple((k, attr(v)) for k, v in op.properties.items()),
