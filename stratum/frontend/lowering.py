@@ -639,7 +639,7 @@ class ScriptLowering:
         return (
             val.is_const and isinstance(val.const, list)
             or isinstance(owner, py.BuildOp) and owner.kind.data == "list"
-            or val.value in self._list_values
+            or val.value in self._list_values or val.value in self._lists
         )
 
     def _fresh_array(self, name: str) -> bool:
@@ -891,9 +891,14 @@ class ScriptLowering:
             retains = False
         if retains and not (read_only and not bound):
             self.state.escaped.update(inputs)  # new names may alias them, or code keep them
+        made_list = _list_made(stmts)
         for name, result in zip(names_out, op.outputs):
             prev = kept.get(name)
             env[name] = Val(result, OBJECT) if prev is None else Val(result, prev.kind, prev.qualname, deterministic=prev.deterministic)
+            if name == made_list and name in bound:
+                # `name = [... for ...]` (a condition decided only at run time): a new list.
+                env[name] = Val(result, CONTAINER)
+                self._lists.add(result)
             if retains:
                 self.state.escaped.add(result)  # opaque code may keep references to it
         # Other names that were aliases of a re-versioned object follow it.
@@ -1567,6 +1572,10 @@ class ScriptLowering:
 
     def _expr_Call(self, node: ast.Call) -> Val | Multi:
         func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "pop" and isinstance(func.value, ast.Name) and len(node.args) == 1 and not node.keywords:
+            popped = self._pop_column(func.value.id, node)
+            if popped is not None:
+                return popped
         if isinstance(func, ast.Attribute):
             receiver = self.expr(func.value)
             if isinstance(receiver, Val) and receiver.kind not in (MODULE, CALLABLE):
@@ -1705,6 +1714,23 @@ class ScriptLowering:
                 self.state.contains[result] = tuple(a.value for a in args)
             return Val(result, kind, fresh=fresh and kind == ARRAY)
         raise Unsupported(f"call of {qualname}")
+
+    def _pop_column(self, name: str, node: ast.Call) -> Val | None:
+        """``frame.pop("c")``: the column, and the frame without it as the new
+        version every name of the frame sees (a label it has, only once)."""
+        frame = self.state.env.get(name)
+        schema = _frame_schema(frame) if frame is not None and frame.kind == FRAME else None
+        arg = node.args[0]
+        bound = self.state.env.get(arg.id) if isinstance(arg, ast.Name) else None
+        label = bound.const if bound is not None and isinstance(bound, Val) else _literal(arg)
+        if schema is None or not isinstance(label, str) or [c for c, _ in schema].count(label) != 1:
+            return None
+        assert frame is not None
+        column = self._column(frame, label, node)
+        rest = df.DropOp(operands=[frame.value], properties={"columns": _names_attr([label])}, result_types=[df.FrameType.of([(c, d) for c, d in schema if c != label])])
+        self._append(rest, node)
+        self._rebind_version(frame, Val(rest.result, FRAME), node)  # type: ignore[arg-type]
+        return column
 
     def _method_call(self, receiver: Val, method: str, node: ast.Call) -> Val:
         args, kwnames = self._call_args(node)
@@ -2478,6 +2504,14 @@ def _merge_schema(left: list[tuple[str, str]], args: list[Val], kwnames: list[st
     if len({c for c, _ in out}) != len(out):
         return None  # pandas refuses duplicate result columns
     return out
+
+
+def _list_made(stmts: list[ast.stmt]) -> str | None:
+    """The name ``name = [...]`` / ``name = [... for ...]`` binds to a new list."""
+    if len(stmts) == 1 and isinstance(stmts[0], ast.Assign) and len(stmts[0].targets) == 1 and isinstance(stmts[0].targets[0], ast.Name):
+        if isinstance(stmts[0].value, (ast.ListComp, ast.List)):
+            return stmts[0].targets[0].id
+    return None
 
 
 def _dropped_in_place(stmts: list[ast.stmt]) -> tuple[str, list[str]] | None:

@@ -165,6 +165,9 @@ _READ_ONLY_METHODS = frozenset(
         "minimum", "maximum", "isnan", "isfinite", "nan_to_num", "zeros", "ones", "zeros_like",
         "ones_like", "full", "arange", "linspace", "array", "percentile", "corrcoef", "Timedelta",
         "Timestamp", "isocalendar", "ravel",
+        # pandas.api.types predicates
+        "is_numeric_dtype", "is_string_dtype", "is_object_dtype", "is_float_dtype", "is_integer_dtype",
+        "is_bool_dtype", "is_categorical_dtype", "is_datetime64_any_dtype",
     }
 )
 
@@ -306,6 +309,18 @@ _IN_PLACE_MUTATORS = frozenset(
 )
 
 
+def _labels_comprehension(stmt: ast.Assign) -> bool:
+    """``name = [c for c in frame.columns if ...]``: the list's elements are the labels themselves."""
+    value = stmt.value
+    if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name) or not isinstance(value, ast.ListComp) or len(value.generators) != 1:
+        return False
+    gen = value.generators[0]
+    return (
+        isinstance(gen.target, ast.Name) and isinstance(value.elt, ast.Name) and value.elt.id == gen.target.id
+        and isinstance(gen.iter, ast.Attribute) and gen.iter.attr in ("columns", "index") and isinstance(gen.iter.value, ast.Name)
+    )
+
+
 def may_retain_references(stmts: list[ast.stmt]) -> bool:
     """Whether running ``stmts`` may leave some object holding a reference to another.
 
@@ -317,6 +332,8 @@ def may_retain_references(stmts: list[ast.stmt]) -> bool:
     for stmt in stmts:
         if isinstance(stmt, ast.Expr):
             pass
+        elif isinstance(stmt, ast.Assign) and _labels_comprehension(stmt):
+            pass  # a new list of a frame's labels (hashable, immutable): it holds nothing else
         elif isinstance(stmt, (ast.Assign, ast.AugAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             if not all(isinstance(t, ast.Subscript) and isinstance(t.value, (ast.Name, ast.Attribute)) for t in targets):

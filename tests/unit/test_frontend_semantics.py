@@ -533,6 +533,28 @@ IDIOMS: dict[str, tuple[str, int]] = {
         scores.extend([1, 2])
         print([x for x in alias], len(alias))
     """, 0),
+    "pop_a_column_is_seen_by_aliases": ("""
+        import numpy as np
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        alias = df
+        before = df[["a", "b"]]
+        target = "b"
+        y = np.log1p(df.pop(target))
+        print(y.tolist(), df.columns.tolist(), alias.columns.tolist(), before.columns.tolist())
+        print(df.select_dtypes(include="number").columns.tolist())
+        df.pop("b")
+    """, 1),  # popping a label that is gone (KeyError) runs as written
+    "list_of_labels_decided_at_run_time": ("""
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        sparse = [c for c in df.columns if df[c].isnull().mean() > 0.3]
+        df = df.drop(columns=sparse)
+        keep = [c for c in df.columns if c not in sparse]
+        sparse.append("zz")
+        print(sparse, keep, df[keep].shape, df.columns.tolist())
+        print(df.drop(columns=sparse))
+    """, 2),  # the two comprehensions over columns run as written (conditions on the data)
 }
 
 
