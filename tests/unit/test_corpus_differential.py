@@ -3,8 +3,10 @@ under ``stratumc --run`` as under ``python``.
 
 Same stdout (numbers equal to 1e-9 relative, the documented tolerance where
 a kernel replaces a library call; today every line is identical), the same
-exit status, the same exception (type and message: the last stderr line), and
-the same files under ``working/`` (numbers to 1e-9 relative).
+exit status, the same exception (type and message: the last stderr line; for
+a failing script the whole traceback), the same warnings on stderr for a
+script that succeeds, and the same files under ``working/`` (numbers to 1e-9
+relative).
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ def test_script_behaves_as_under_python(entry: dict) -> None:
     assert actual.returncode == expected.returncode, actual.stderr[-2000:]
     assert same_text(expected.stdout, actual.stdout), (expected.stdout[-1500:], actual.stdout[-1500:])
     assert last_line(actual.stderr) == last_line(expected.stderr), actual.stderr[-3000:]
+    if expected.returncode == 0:
+        # Warnings too: the same text, at the same file and line (the script's or the library's), as often.
+        assert same_text(expected.stderr, actual.stderr), (expected.stderr[-1500:], actual.stderr[-1500:])
     if expected.returncode != 0:
         # The traceback points at the same lines of the script's own file.
         script = str(run_plain.resolve_script(entry["script"]))

@@ -143,7 +143,7 @@ def test_a_users_own_composite_step_is_not_restored_as_copies(memo) -> None:
         assert hasattr(scaler, "mean_")
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(
     values=st.lists(st.one_of(st.none(), st.just(float("nan")), st.floats(-1e6, 1e6)), min_size=2, max_size=30),
     strategy=st.sampled_from(["mean", "median", "most_frequent", "constant"]),
@@ -343,11 +343,11 @@ _STEPS = {
     "poly": lambda: __import__("sklearn.preprocessing", fromlist=["PolynomialFeatures"]).PolynomialFeatures(2),
     "bins": lambda: __import__("sklearn.preprocessing", fromlist=["KBinsDiscretizer"]).KBinsDiscretizer(3, encode="ordinal", quantile_method="averaged_inverted_cdf"),
     "pca": lambda: __import__("sklearn.decomposition", fromlist=["PCA"]).PCA(2, random_state=0),
-    "log": lambda: FunctionTransformer(np.log1p, feature_names_out="one-to-one"),
+    "asinh": lambda: FunctionTransformer(np.arcsinh, feature_names_out="one-to-one"),  # defined everywhere: any step order
 }
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=6, deadline=None)  # each example is two grid searches
 @given(
     numeric=st.lists(st.sampled_from(sorted(_STEPS)), min_size=1, max_size=3),
     pandas_output=st.booleans(),
@@ -356,7 +356,6 @@ _STEPS = {
 def test_random_searches_score_and_predict_bitwise_as_without_the_memo(numeric: list[str], pandas_output: bool, seed: int) -> None:
     fit_memo.install()
     X, y = _frame(seed, rows=48)
-    X = X.assign(a=X["a"].abs(), b=X["b"].abs())  # log1p needs no negatives
 
     def search():
         steps = [("imp", SimpleImputer(strategy="median"))] + [(f"{n}{i}", _STEPS[n]()) for i, n in enumerate(numeric)]
