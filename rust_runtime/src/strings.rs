@@ -216,7 +216,7 @@ impl<'p> Match<'p> {
 #[inline]
 pub fn char_len(s: &str) -> usize {
     // Every byte but UTF-8 continuation bytes starts a code point.
-    s.bytes().filter(|&b| (b as i8) >= -0x40).count()
+    char_len_bytes(s.as_bytes())
 }
 
 /// Rows per parallel task.
@@ -235,20 +235,33 @@ fn min_task(n: usize) -> usize {
     }
 }
 
-/// Validated access to the rows of one Arrow string chunk.
+/// Checked access to the rows of one Arrow string chunk.
 pub struct Rows<'a, O> {
     chunk: &'a StrChunk<'a, O>,
-    /// The data the rows span, validated as UTF-8 once.
-    text: &'a str,
-    /// The offset of `text` in the data buffer.
+    /// The data the rows span.
+    data: &'a [u8],
+    /// `data` validated as UTF-8, when asked for.
+    text: Option<&'a str>,
+    /// The offset of `data` in the data buffer.
     first: usize,
 }
 
 impl<'a, O: Offset> Rows<'a, O> {
     /// Checks that the offsets and validity buffers cover the chunk and
-    /// that the data the rows span is UTF-8; each row's range is checked
-    /// as it is read.
+    /// that the data the rows span is UTF-8 (once for all rows); each
+    /// row's range is checked as it is read.
     pub fn new(chunk: &'a StrChunk<'a, O>) -> Result<Self, String> {
+        let mut rows = Self::unvalidated(chunk)?;
+        let text =
+            std::str::from_utf8(rows.data).map_err(|_| "Arrow string data is not valid UTF-8")?;
+        rows.text = Some(text);
+        Ok(rows)
+    }
+
+    /// [`Rows::new`] without the UTF-8 check, for byte-level kernels
+    /// (whose answers on valid UTF-8 are the same, and on other bytes are
+    /// some answer, never undefined behaviour): rows only as bytes.
+    pub fn unvalidated(chunk: &'a StrChunk<'a, O>) -> Result<Self, String> {
         let end = chunk
             .offset
             .checked_add(chunk.len)
@@ -267,9 +280,13 @@ impl<'a, O: Offset> Rows<'a, O> {
             let last = chunk.offsets[end].to_usize().ok_or_else(bad)?;
             (first, last)
         };
-        let span = chunk.data.get(first..last).ok_or_else(bad)?;
-        let text = std::str::from_utf8(span).map_err(|_| "Arrow string data is not valid UTF-8")?;
-        Ok(Rows { chunk, text, first })
+        let data = chunk.data.get(first..last).ok_or_else(bad)?;
+        Ok(Rows {
+            chunk,
+            data,
+            text: None,
+            first,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -288,14 +305,14 @@ impl<'a, O: Offset> Rows<'a, O> {
             .is_none_or(|bits| bits[r >> 3] & (1 << (r & 7)) != 0)
     }
 
-    /// Row `row`'s text, `None` when null.
+    /// Row `row`'s range in `data`, `None` when null.
     #[inline]
-    pub fn get(&self, row: usize) -> Result<Option<&'a str>, String> {
+    fn range(&self, row: usize) -> Result<Option<(usize, usize)>, String> {
         if !self.is_valid(row) {
             return Ok(None);
         }
         let r = self.chunk.offset + row;
-        let range = match (
+        match (
             self.chunk.offsets[r].to_usize(),
             self.chunk.offsets[r + 1].to_usize(),
         ) {
@@ -303,12 +320,38 @@ impl<'a, O: Offset> Rows<'a, O> {
                 .checked_sub(self.first)
                 .zip(stop.checked_sub(self.first)),
             _ => None,
-        };
-        // `str::get` checks the range is in bounds and on character boundaries.
-        range
-            .and_then(|(start, stop)| self.text.get(start..stop))
-            .map(Some)
-            .ok_or_else(|| "Arrow offsets out of range".to_string())
+        }
+        .map(Some)
+        .ok_or_else(|| "Arrow offsets out of range".to_string())
+    }
+
+    /// Row `row`'s bytes, `None` when null.
+    #[inline]
+    pub fn get_bytes(&self, row: usize) -> Result<Option<&'a [u8]>, String> {
+        match self.range(row)? {
+            None => Ok(None),
+            Some((start, stop)) => self
+                .data
+                .get(start..stop)
+                .map(Some)
+                .ok_or_else(|| "Arrow offsets out of range".to_string()),
+        }
+    }
+
+    /// Row `row`'s text, `None` when null.
+    #[inline]
+    pub fn get(&self, row: usize) -> Result<Option<&'a str>, String> {
+        let text = self
+            .text
+            .ok_or("Arrow rows read as text without a UTF-8 check")?;
+        match self.range(row)? {
+            None => Ok(None),
+            // `str::get` checks the range is in bounds and on character boundaries.
+            Some((start, stop)) => text
+                .get(start..stop)
+                .map(Some)
+                .ok_or_else(|| "Arrow offsets out of range".to_string()),
+        }
     }
 }
 
@@ -348,7 +391,7 @@ pub fn transform_arrow<O: OutOffset>(
         // ASCII case mapping maps each byte on its own: the data buffer is
         // mapped as a whole (null slots included: their bytes are unused),
         // and offsets and validity are shared with the input.
-        let (first, text) = (rows.first, rows.text.as_bytes());
+        let (first, text) = (rows.first, rows.data);
         if !text.is_ascii() {
             return Ok(None);
         }
@@ -379,7 +422,7 @@ pub fn transform_arrow<O: OutOffset>(
         .map(|b| {
             let (lo, hi) = (b * task, ((b + 1) * task).min(n));
             let mut data = String::with_capacity(if lo == 0 && hi == n {
-                rows.text.len()
+                rows.data.len()
             } else {
                 0
             });
@@ -426,35 +469,35 @@ pub fn transform_arrow<O: OutOffset>(
     }))
 }
 
-/// `f` of each row of `chunk` (`None` when null), appended to `out`, in parallel.
-fn map_rows<O: Offset, T: Send>(
-    chunk: &StrChunk<'_, O>,
+/// `f(row)` of each of `n` rows, appended to `out` (in parallel with
+/// enough threads).
+fn map_rows<T: Send>(
+    n: usize,
     out: &mut Vec<T>,
-    f: impl Fn(Option<&str>) -> T + Sync,
+    f: impl Fn(usize) -> Result<T, String> + Sync,
 ) -> Result<(), String> {
-    let rows = Rows::new(chunk)?;
-    let n = rows.len();
     let task = min_task(n);
+    out.reserve(n);
     if task >= n {
-        out.reserve(n);
         for row in 0..n {
-            out.push(f(rows.get(row)?));
+            out.push(f(row)?);
         }
         return Ok(());
     }
     let blocks: Vec<Vec<T>> = (0..n.div_ceil(task))
         .into_par_iter()
-        .map(|b| {
-            (b * task..((b + 1) * task).min(n))
-                .map(|row| rows.get(row).map(&f))
-                .collect::<Result<Vec<T>, String>>()
-        })
+        .map(|b| (b * task..((b + 1) * task).min(n)).map(&f).collect())
         .collect::<Result<_, String>>()?;
-    out.reserve(n);
     for block in blocks {
         out.extend(block);
     }
     Ok(())
+}
+
+/// Code points of UTF-8 bytes: the bytes that are not continuation bytes.
+#[inline]
+fn char_len_bytes(b: &[u8]) -> usize {
+    b.iter().filter(|&&b| (b as i8) >= -0x40).count()
 }
 
 /// `len` of each row, appended to `out`; null rows get `null`.
@@ -464,16 +507,18 @@ pub fn len_arrow<O: Offset, T: Send + Sync + Copy>(
     of_len: impl Fn(usize) -> T + Sync,
     null: T,
 ) -> Result<(), String> {
-    let rows = Rows::new(chunk)?;
-    if rows.text.is_ascii() {
-        // One byte per code point: lengths are offset differences.
-        out.reserve(rows.len());
-        for row in 0..rows.len() {
-            out.push(rows.get(row)?.map_or(null, |s| of_len(s.len())));
-        }
-        return Ok(());
+    let rows = Rows::unvalidated(chunk)?;
+    if rows.data.is_ascii() {
+        // One byte per code point.
+        return map_rows(rows.len(), out, |r| {
+            Ok(rows.get_bytes(r)?.map_or(null, |b| of_len(b.len())))
+        });
     }
-    map_rows(chunk, out, |s| s.map_or(null, |s| of_len(char_len(s))))
+    map_rows(rows.len(), out, |r| {
+        Ok(rows
+            .get_bytes(r)?
+            .map_or(null, |b| of_len(char_len_bytes(b))))
+    })
 }
 
 /// `m` of each row, appended to `out`; null rows get `na`.
@@ -483,7 +528,29 @@ pub fn match_arrow<O: Offset>(
     na: bool,
     out: &mut Vec<bool>,
 ) -> Result<(), String> {
-    map_rows(chunk, out, |s| s.map_or(na, |s| m.test(s)))
+    // Prefix and suffix tests compare bytes: no UTF-8 check needed.
+    match m {
+        Match::StartsWith(p) | Match::EndsWith(p) => {
+            let rows = Rows::unvalidated(chunk)?;
+            let starts = matches!(m, Match::StartsWith(_));
+            let p = p.as_bytes();
+            map_rows(rows.len(), out, |r| {
+                Ok(rows.get_bytes(r)?.map_or(na, |b| {
+                    if starts {
+                        b.starts_with(p)
+                    } else {
+                        b.ends_with(p)
+                    }
+                }))
+            })
+        }
+        Match::Contains(_) => {
+            let rows = Rows::new(chunk)?;
+            map_rows(rows.len(), out, |r| {
+                Ok(rows.get(r)?.map_or(na, |s| m.test(s)))
+            })
+        }
+    }
 }
 
 /// One element's result in an object column.
@@ -712,14 +779,24 @@ mod tests {
             ([0, 1], "é".as_bytes()),
         ] {
             let c = chunk(&offsets, data, None, 0, 1);
-            assert!(len_arrow(&c, &mut out, |n| n as i64, -1).is_err());
             assert!(transform_arrow(&c, Transform::Strip(Side::Both)).is_err());
+            assert!(match_arrow(&c, Match::Contains("a"), false, &mut Vec::new()).is_err());
         }
+        // Byte-level kernels need no UTF-8, only ranges in bounds.
+        for (offsets, data) in [([0i64, 5], &b"ab"[..]), ([2, 1], &b"ab"[..])] {
+            let c = chunk(&offsets, data, None, 0, 1);
+            assert!(len_arrow(&c, &mut out, |n| n as i64, -1).is_err());
+            assert!(match_arrow(&c, Match::EndsWith("b"), false, &mut Vec::new()).is_err());
+        }
+        let split = chunk(&[0, 1], "é".as_bytes(), None, 0, 1);
+        len_arrow(&split, &mut out, |n| n as i64, -1).unwrap();
+        assert_eq!(out, vec![1]);
         let short = chunk(&[0, 1], b"ab", None, 0, 2);
         assert!(match_arrow(&short, Match::Contains("a"), false, &mut Vec::new()).is_err());
         let bitmap = chunk(&[0; 10], b"", Some(&[0]), 0, 9);
         assert!(transform_arrow(&bitmap, Transform::Lower).is_err());
     }
+
     #[test]
     fn parallel_blocks_equal_serial() {
         // Over BLOCK rows, with 4 threads the work is split in blocks.

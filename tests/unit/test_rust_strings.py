@@ -252,7 +252,7 @@ def test_bad_input_raises():
     bad = [(np.array([0, 9], dtype=np.int64), np.frombuffer(b"ab", np.uint8), None, 0, 1)]
     with pytest.raises(ValueError):
         rust._rt.str_len_arrow(bad, False)
-    split = [(np.array([0, 1], dtype=np.int64), np.frombuffer("é".encode(), np.uint8), None, 0, 1)]
+    split = [(np.array([0, 1], dtype=np.int64), np.frombuffer("é".encode(), np.uint8), None, 0, 1)]  # half a code point
     with pytest.raises(ValueError):
         rust._rt.str_match_arrow(split, "contains", "a", False)
 
