@@ -101,7 +101,7 @@ _LIKE_INDEXED_WINDOW_METHODS = frozenset({"transform", "cumsum", "cumcount", "ra
 # Methods that call a function argument on values, groups or windows.
 _LAMBDA_METHODS = frozenset({"apply", "map", "transform", "agg", "aggregate"})
 # Statements that may bind a name on one path and not on another.
-_BRANCHING = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.Try, ast.TryStar, ast.With, ast.AsyncWith, ast.Match, ast.NamedExpr, ast.IfExp, ast.BoolOp)
+_BRANCHING = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.Try, ast.TryStar, ast.With, ast.AsyncWith, ast.Match, ast.NamedExpr)
 
 
 @dataclass(frozen=True)
@@ -879,7 +879,8 @@ class ScriptLowering:
             # Names bound only on some paths through the code may stay unbound.
             branching = any(isinstance(n, _BRANCHING) for s in stmts for n in ast.walk(s))
             conditional = {n for n in bound if env.is_unbound_local(n) or n in env.maybe_unbound} if branching else set()
-            env.maybe_unbound = frozenset((env.maybe_unbound - bound) | conditional)
+            deleted = {n.id for s in stmts for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Del)} & env.local_names
+            env.maybe_unbound = frozenset((env.maybe_unbound - bound) | conditional | deleted)
         op = py.ExecOp(operands=[self.state.token, inputs], properties=properties, result_types=[py.TokenType(), out_types])
         op.location = self._loc_at(line, col)
         self.block.add_op(op)
@@ -1509,12 +1510,13 @@ class ScriptLowering:
         if not pure_lambda(node) or any(n in self.state.env for n in free_names_read(node)):
             raise Unsupported("Lambda")
         segment = ast.get_source_segment(self.source, node)
-        prefix = _RESULT_NAME + "="
-        if segment is None or node.col_offset < len(prefix):
+        prefix = _RESULT_NAME + "=("
+        if segment is None or node.col_offset <= len(prefix):
             raise Unsupported("Lambda")
-        # `__r__=lambda ...` at the lambda's own line and column (tracebacks
-        # inside it point at the script), in a namespace of its own.
-        text = " " * (node.col_offset - len(prefix)) + prefix + segment
+        # `__r__=(lambda ...)` at the lambda's own line and column (tracebacks
+        # inside it point at the script; the parentheses keep a lambda over
+        # several lines one expression), in a namespace of its own.
+        text = " " * (node.col_offset - len(prefix)) + prefix + segment + ")"
         names = _names_attr([_RESULT_NAME])
         properties: dict[str, Attribute] = {"source": StringAttr(text), "names_in": _names_attr([]), "names_out": names, "read_only": UnitAttr(), "local_names": names}
         if isinstance(self.state.env, Scope):

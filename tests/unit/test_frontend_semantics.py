@@ -555,6 +555,17 @@ IDIOMS: dict[str, tuple[str, int]] = {
         print(sparse, keep, df[keep].shape, df.columns.tolist())
         print(df.drop(columns=sparse))
     """, 2),  # the two comprehensions over columns run as written (conditions on the data)
+    "lambda_over_lines_and_a_deleted_local": ("""
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        df["k"] = df["a"] % 2
+        print(df.groupby("k")["b"].transform(lambda x:
+                                             x.fillna(x.median())).tolist())
+        def f(d):
+            del d
+            return d
+        print(f(df))
+    """, 2),  # `del`, then the call of f (its local is unbound) run as written
 }
 
 

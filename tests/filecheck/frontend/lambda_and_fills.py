@@ -17,7 +17,7 @@ print(len(cats), cats[:2])
 # CHECK: "df.method"({{.*}}) <{method = "fillna", kwnames = []}> : {{.*}} -> !df.column<"str">
 # CHECK: "df.elementwise"({{.*}}) <{fn = "fillna"}> : {{.*}} -> !df.column<"float64">
 # The lambda is a function object made by its own source; transform is a typed op.
-# CHECK: %{{.*}}, %[[FN:.*]] = "python.exec"(%{{.*}}) <{source = "{{ *}}__r__=lambda x: x.fillna(x.median())", names_in = [], names_out = ["__r__"], read_only, local_names = ["__r__"]}>
+# CHECK: %{{.*}}, %[[FN:.*]] = "python.exec"(%{{.*}}) <{source = "{{ *}}__r__=(lambda x: x.fillna(x.median()))", names_in = [], names_out = ["__r__"], read_only, local_names = ["__r__"]}>
 # CHECK: "df.method"(%{{.*}}, %[[FN]]) <{method = "transform", kwnames = []}> : {{.*}} -> !df.column<"float64">
 # CHECK: "df.method"({{.*}}) <{method = "select_dtypes", kwnames = ["include"]}> : {{.*}} -> !df.frame<"MSZoning": "str", "Street": "str",
 # CHECK-NOT: "python.exec"
