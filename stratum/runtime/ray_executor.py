@@ -276,6 +276,7 @@ def run_script_task(
     disk_root: str | None,
     holder: str,
     environment: dict[str, str],
+    memory_budget: int | None = None,
 ) -> tuple[int, bool, str | None, float]:
     """The body of one Ray task: fork the script, serve its cache requests, enforce its timeout.
 
@@ -301,7 +302,7 @@ def run_script_task(
             parent_end.close()
             _as_plain_python(environment)
             disk = ValueCache(Path(disk_root), create=False) if disk_root else None
-            status = _worker(module, index, path, Path(directory), result_file, ObjectStoreCache(child_end, disk), links)
+            status = _worker(module, index, path, Path(directory), result_file, ObjectStoreCache(child_end, disk), links, memory_budget=memory_budget)
         except BaseException:
             with contextlib.suppress(Exception):
                 import traceback
@@ -425,7 +426,7 @@ def run_batch_ray(module: ModuleOp, paths: list[str], options: BatchOptions, *, 
         for k, path in enumerate(paths):
             directory = (options.results / ids[k]).resolve()
             links = {os.path.abspath(p) for p in created[k] if p.is_symlink()}
-            ref = task.remote(batch, module_ref, k, os.path.abspath(path), str(directory), links, options.timeout, directory_actor, disk_root, f"script-{k}", environment)
+            ref = task.remote(batch, module_ref, k, os.path.abspath(path), str(directory), links, options.timeout, directory_actor, disk_root, f"script-{k}", environment, options.memory_budget)
             pending[ref] = k
         scratch = Path(tempfile.mkdtemp(prefix="stratum-batch-"))
         try:

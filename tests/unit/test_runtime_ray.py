@@ -90,7 +90,8 @@ def test_shared_values_go_through_the_object_store(tmp_path: Path) -> None:
     expected = _python_runs(tmp_path, {Path(p).stem: Path(p) for p in paths})
     optimized = compile_optimized([Script.load(p) for p in paths], use_cache=False)
     lower(optimized.module)
-    options = BatchOptions(workdir=base, results=tmp_path / "results", jobs=2, cache=None)
+    # A zero memory budget: every intermediate that may spill does, in the Ray workers too.
+    options = BatchOptions(workdir=base, results=tmp_path / "results", jobs=2, cache=None, memory_budget=0)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
         outcome = run_batch_ray(optimized.module, paths, options)
@@ -103,6 +104,7 @@ def test_shared_values_go_through_the_object_store(tmp_path: Path) -> None:
     assert sum(c.get("df.read_csv", 0) for c in computed) == 1
     assert sum(c.get("ml.fit", 0) for c in computed) == 1
     assert sum(r.cache_hits for r in outcome.results) >= 2
+    assert all(r.spills > 0 for r in outcome.results)
     summary = json.loads((options.results / "summary.json").read_text())
     assert "cache_dir" not in summary and summary["executor"] == "ray"
 
