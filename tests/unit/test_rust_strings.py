@@ -373,3 +373,30 @@ def test_script_prints_the_same_under_stratumc():
         actual = stratumc(tmp, "--run", "strings.py")
     assert expected.status == 0, expected.stderr
     assert (actual.stdout, actual.status) == (expected.stdout, expected.status)
+
+
+# Not a string method: the adapter's row bound on groupby (same issue), which
+# sends groupbys above groupby.MAX_ROWS rows, except median, to pandas.
+
+
+def g_sum(frame):
+    return frame.groupby("k")["v"].sum()
+
+
+def g_median(frame):
+    return frame.groupby("k")["v"].median()
+
+
+COMPILED_GROUPBY = {f: stratum.compile(f) for f in (g_sum, g_median)}
+
+
+@needs_rt
+def test_groupby_above_the_row_bound_runs_pandas(monkeypatch):
+    from stratum.backends.rust import groupby as gb
+
+    frame = pd.DataFrame({"k": [2, 1, 2, 3, 1], "v": [1.5, np.nan, 2.0, -1.0, 4.0]})
+    for bound, summed in ((len(frame), 1), (len(frame) - 1, 0)):
+        monkeypatch.setattr(gb, "MAX_ROWS", bound)
+        for fn, expected in ((g_sum, summed), (g_median, 1)):
+            pd.testing.assert_series_equal(COMPILED_GROUPBY[fn](frame), fn(frame), check_exact=True)
+            assert COMPILED_GROUPBY[fn].last_run_stats["backends"].get("rust", 0) == expected, (fn.__name__, bound)

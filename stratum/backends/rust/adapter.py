@@ -196,7 +196,7 @@ def execute(op: Operation, operands: Sequence[Any]) -> tuple[Any, ...]:
         positional, keywords = split_call(operands, [k.data for k in op.kwnames.data])
         return (get_dummies(*positional, **keywords),)
     if isinstance(op, df.MethodOp) and op.method.data != "value_counts":
-        from stratum.backends.rust.groupby import grouped_inputs, kernel_result
+        from stratum.backends.rust.groupby import grouped_inputs, kernel_result, routed_rows_exceeded
 
         how = _groupby_function(op)
         inputs = grouped_inputs(operands[0])
@@ -205,6 +205,8 @@ def execute(op: Operation, operands: Sequence[Any]) -> tuple[Any, ...]:
         fn, transform = how
         if list(operands[1:]) != ([fn] if op.args else []):
             raise Declined("the function operand is not the constant it was compiled with")
+        if routed_rows_exceeded(inputs[1], fn):
+            raise Declined(f"groupby {fn} of {len(inputs[1])} rows: pandas measured faster there")
         result = kernel_result(*inputs, fn, transform)
         if result is None:
             raise Declined("groupby inputs the kernels do not take")

@@ -39,8 +39,18 @@ try:  # pandas >= 3.1: sorted groups of NaN-free values go to ufunc.reduceat
 except ImportError:  # pragma: no cover - depends on the pandas version
     REDUCEAT = frozenset()
 
+# The adapter routes groupbys of at most this many rows, except median.
+# benchmarks/kernels/bench_groupby.py on 2026-12-02 (2 shared cores, load
+# 0.5-2, docs/benchmarks.md): at 1e6 rows 1.6-2.5x (int64 keys) and 1.0-1.3x
+# (str keys); at 3e6 1.0-1.3x and 0.9-1.0x; at 1e7 0.7-1.0x for sum, mean,
+# std, count and transform mean. Median stays faster (1.5x / 1.1x at 1e7).
+MAX_ROWS = 2_000_000
+UNBOUNDED = frozenset({"median"})
+
 __all__ = [
     "FUNCTIONS",
+    "MAX_ROWS",
+    "routed_rows_exceeded",
     "declines",
     "grouped_inputs",
     "groupby_agg",
@@ -49,6 +59,12 @@ __all__ = [
     "groupby_transform_pandas",
     "kernel_result",
 ]
+
+
+def routed_rows_exceeded(values: pd.Series, fn: str) -> bool:
+    """Whether the adapter leaves this groupby to pandas for its size
+    (:data:`MAX_ROWS`); the kernels themselves take any size."""
+    return fn not in UNBOUNDED and len(values) > MAX_ROWS
 
 
 def groupby_agg_pandas(keys: pd.Series, values: pd.Series, fn: str) -> pd.Series:
