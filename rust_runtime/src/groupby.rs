@@ -373,7 +373,18 @@ fn check(codes: &[i64], n_groups: usize, n_values: usize) -> Result<(), String> 
     if codes.len() != n_values {
         return Err(format!("{} codes for {} values", codes.len(), n_values));
     }
+    check_group_count(codes, n_groups)?;
     check_codes(codes, n_groups)
+}
+
+/// Group codes come from factorizing the rows, so there are at most as many
+/// groups as rows; a larger count would size per-group tables (and could
+/// abort on allocation) for groups that cannot exist.
+pub fn check_group_count(codes: &[i64], n_groups: usize) -> Result<(), String> {
+    if n_groups > codes.len() {
+        return Err(format!("{n_groups} groups for {} rows", codes.len()));
+    }
+    Ok(())
 }
 
 /// Each row's group result (`transform`): rows in no group get NaN, and so an
@@ -409,6 +420,14 @@ mod tests {
     use super::*;
 
     const NAN: f64 = f64::NAN;
+
+    #[test]
+    fn more_groups_than_rows_is_an_error_not_an_allocation() {
+        let err = aggregate_f64(&[0, 1], usize::MAX, &[1.0, 2.0], AggFn::Sum).unwrap_err();
+        assert!(err.contains("groups for 2 rows"), "{err}");
+        assert!(crate::value_counts::count_codes(&[0], 1 << 40).is_err());
+        assert!(aggregate_f64(&[0, 1], 2, &[1.0, 2.0], AggFn::Sum).is_ok());
+    }
 
     fn f64s(c: Column) -> Vec<f64> {
         match c {

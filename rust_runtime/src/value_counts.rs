@@ -5,11 +5,12 @@
 use rayon::prelude::*;
 
 use crate::dict::MIN_PAR_LEN;
-use crate::groupby::check_codes;
+use crate::groupby::{check_codes, check_group_count};
 
 /// Rows per group of `codes` (`-1` = missing, not counted). Low-cardinality
 /// inputs are counted in parallel chunks whose tables are then added up.
 pub fn count_codes(codes: &[i64], n_groups: usize) -> Result<Vec<i64>, String> {
+    check_group_count(codes, n_groups)?;
     check_codes(codes, n_groups)?;
     let count = |chunk: &[i64]| {
         let mut counts = vec![0i64; n_groups];
