@@ -17,15 +17,12 @@ distinct values:
 
 from __future__ import annotations
 
-import argparse
-import os
 
 import numpy as np
-import pandas as pd
 
 import stratum.backends.rust as rust
 
-from _timing import best_time
+from _timing import best_time, rust_benchmark_setup
 
 DISTINCT = 1000
 
@@ -56,20 +53,13 @@ def assert_identical(actual: tuple, expected: tuple) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", type=float, default=[1e5, 1e6, 1e7])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--kinds", nargs="+", default=["int64", "int64-wide", "float64", "str", "str-fresh"])
-    args = parser.parse_args()
-    if not rust.AVAILABLE:
-        raise SystemExit("stratum._rt is not built: run `pip install -e .` first")
+    args = rust_benchmark_setup(__doc__.splitlines()[0], ["int64", "int64-wide", "float64", "str", "str-fresh"])
 
     ops = [
         ("factorize", rust.factorize, rust.factorize_pandas),
         ("category_codes", rust.category_codes, rust.category_codes_pandas),
     ]
     rng = np.random.default_rng(0)
-    print(f"pandas {pd.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs, best of {args.repeat}")
     header = f"{'kernel':<15} {'column':<10} {'rows':>10} {'rust ms':>10} {'pandas ms':>10} {'speedup':>8}"
     print(header)
     print("-" * len(header))

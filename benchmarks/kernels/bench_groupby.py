@@ -15,16 +15,13 @@ are float64 with 5% NaN:
 
 from __future__ import annotations
 
-import argparse
-import os
 
 import numpy as np
 import pandas as pd
 
-import stratum.backends.rust as rust
 from stratum.backends.rust.groupby import groupby_agg, groupby_transform
 
-from _timing import best_time
+from _timing import best_time, rust_benchmark_setup
 
 DISTINCT = 1000
 OPS = [("agg", "sum"), ("agg", "mean"), ("agg", "std"), ("agg", "median"), ("agg", "count"), ("transform", "mean")]
@@ -42,15 +39,8 @@ def make_frame(kind: str, n: int, rng: np.random.Generator) -> pd.DataFrame:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", type=float, default=[1e5, 1e6, 1e7])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--kinds", nargs="+", default=["int64", "str"])
-    args = parser.parse_args()
-    if not rust.AVAILABLE:
-        raise SystemExit("stratum._rt is not built: run `pip install -e .` first")
+    args = rust_benchmark_setup(__doc__.splitlines()[0], ["int64", "str"])
     rng = np.random.default_rng(0)
-    print(f"pandas {pd.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs, best of {args.repeat}")
     header = f"{'op':<16} {'keys':<6} {'rows':>11} {'rust ms':>9} {'pandas ms':>10} {'speedup':>8}"
     print(header)
     print("-" * len(header))

@@ -20,17 +20,14 @@ pandas in the adapter; the benchmark times the kernel there anyway.
 
 from __future__ import annotations
 
-import argparse
-import os
 
 import numpy as np
 import pandas as pd
 
-import stratum.backends.rust as rust
 from stratum.backends.rust import join
 from stratum.backends.rust.join import merge
 
-from _timing import best_time
+from _timing import best_time, rust_benchmark_setup
 
 
 def make_frames(kind: str, n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -48,18 +45,11 @@ def make_frames(kind: str, n: int, rng: np.random.Generator) -> tuple[pd.DataFra
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", type=float, default=[1e5, 1e6, 1e7])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--kinds", nargs="+", default=["int64", "str"])
-    args = parser.parse_args()
-    if not rust.AVAILABLE:
-        raise SystemExit("stratum._rt is not built: run `pip install -e .` first")
+    args = rust_benchmark_setup(__doc__.splitlines()[0], ["int64", "str"])
     # Time the kernel at every size, also below the row count from which the
     # adapter uses it for numeric keys (the rows below show why it is there).
     join.NUMERIC_MIN_ROWS = 0
     rng = np.random.default_rng(0)
-    print(f"pandas {pd.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs, best of {args.repeat}")
     header = f"{'merge':<8} {'keys':<6} {'rows':>11} {'rust ms':>9} {'pandas ms':>10} {'speedup':>8}"
     print(header)
     print("-" * len(header))

@@ -16,17 +16,14 @@ best of ``--repeat`` runs. Columns have 20 levels:
 
 from __future__ import annotations
 
-import argparse
-import os
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-import stratum.backends.rust as rust
 from stratum.backends.rust.onehot import get_dummies
 
-from _timing import best_time
+from _timing import best_time, rust_benchmark_setup
 
 LEVELS = 20
 
@@ -52,15 +49,8 @@ def make_input(kind: str, n: int, rng: np.random.Generator) -> tuple[Any, dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", type=float, default=[1e5, 1e6, 1e7])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--kinds", nargs="+", default=["str", "object", "int64", "frame"])
-    args = parser.parse_args()
-    if not rust.AVAILABLE:
-        raise SystemExit("stratum._rt is not built: run `pip install -e .` first")
+    args = rust_benchmark_setup(__doc__.splitlines()[0], ["str", "object", "int64", "frame"])
     rng = np.random.default_rng(0)
-    print(f"pandas {pd.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs, best of {args.repeat}")
     header = f"{'input':<8} {'rows':>11} {'rust ms':>9} {'pandas ms':>10} {'speedup':>8}"
     print(header)
     print("-" * len(header))

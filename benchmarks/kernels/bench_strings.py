@@ -18,16 +18,13 @@ are ASCII names with mixed case and padding, ~1000 distinct, 5% missing:
 
 from __future__ import annotations
 
-import argparse
-import os
 
 import numpy as np
 import pandas as pd
 
-import stratum.backends.rust as rust
 from stratum.backends.rust.strings import kernel_result, string_method
 
-from _timing import best_time
+from _timing import best_time, rust_benchmark_setup
 
 DISTINCT = 1000
 OPS = [
@@ -56,15 +53,8 @@ def make_series(kind: str, n: int, rng: np.random.Generator) -> pd.Series:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", type=float, default=[1e5, 1e6, 1e7])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--kinds", nargs="+", default=["str", "object", "object-fresh"])
-    args = parser.parse_args()
-    if not rust.AVAILABLE:
-        raise SystemExit("stratum._rt is not built: run `pip install -e .` first")
+    args = rust_benchmark_setup(__doc__.splitlines()[0], ["str", "object", "object-fresh"])
     rng = np.random.default_rng(0)
-    print(f"pandas {pd.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs, best of {args.repeat}")
     header = f"{'op':<11} {'column':<13} {'rows':>11} {'rust ms':>9} {'pandas ms':>10} {'speedup':>8}  routed"
     print(header)
     print("-" * len(header))
