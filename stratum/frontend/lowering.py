@@ -171,6 +171,8 @@ class LoweringStats:
 
 
 _UNROLL_LIMIT = 128
+_SCALAR_LITERALS = (str, int, float, bool, type(None))
+_LITERAL_ATTRS: dict[Any, Attribute] = {}  # (type, repr) of a literal -> its encoded attribute
 _IDENTITY_ATTR = "stratum.identity"
 # Identities are numbered per module (block), so one batch always prints the same IR.
 _identities: weakref.WeakKeyDictionary[Block, Iterator[int]] = weakref.WeakKeyDictionary()
@@ -197,6 +199,7 @@ class ScriptLowering:
         # call sites that led there) and the function called. Ops lowered in its body get
         # ``callsite(FUNCTION(position) at caller)``: the frames python would show.
         self._call_sites: list[tuple[Attribute, str]] = []
+        self._call_locs: dict[tuple[str, int, int], tuple[Attribute, Attribute, Attribute]] = {}
         self._indexed: dict[SSAValue, Val] = {}  # `.iloc` / `.loc` values -> the frame or column
         self._parts: dict[SSAValue, tuple[Val, ...]] = {}  # list/tuple/dict displays -> their elements
         self._must_run: list[SSAValue] = []  # values the current statement must compute (they warn)
@@ -1047,10 +1050,18 @@ class ScriptLowering:
         return self._constant(node.value, node)
 
     def _constant(self, value: Any, node: ast.AST) -> Val:
-        try:
-            attr = encode(value)
-        except NotALiteral as exc:
-            raise Unsupported(str(exc)) from None
+        scalar = type(value) in _SCALAR_LITERALS
+        # (Attributes are immutable: one per literal. Keyed by repr: 0.0 and -0.0,
+        # True and 1 differ; NaN finds itself.)
+        key = (type(value), repr(value)) if scalar else None
+        attr = _LITERAL_ATTRS.get(key) if scalar else None
+        if attr is None:
+            try:
+                attr = encode(value)
+            except NotALiteral as exc:
+                raise Unsupported(str(exc)) from None
+            if scalar and len(_LITERAL_ATTRS) < 65536:
+                _LITERAL_ATTRS[key] = attr
         op = self._append(py.ConstantOp(properties={"value": attr}, result_types=[py.ObjectType()]), node)
         kind = STRING if isinstance(value, str) else SCALAR if isinstance(value, (int, float, type(None))) else CONTAINER
         return Val(op.result, kind, const=value)
@@ -2413,7 +2424,13 @@ class ScriptLowering:
         if not self._call_sites:
             return position
         called_from, function = self._call_sites[-1]
-        return CallSiteLoc(NameLoc(StringAttr(function), position), called_from)
+        # One location per position and call site (building one costs more than
+        # the op): keyed by identity, the entry keeps its parts alive.
+        key = (function, id(position), id(called_from))
+        cached = self._call_locs.get(key)
+        if cached is None or cached[1] is not position or cached[2] is not called_from:
+            cached = self._call_locs[key] = (CallSiteLoc(NameLoc(StringAttr(function), position), called_from), position, called_from)
+        return cached[0]
 
 
 def _type_of_kind(kind: str) -> Attribute:
