@@ -108,7 +108,10 @@ def _expression_span(filename: str, line: int, col: int, prefer: tuple[type, ...
     ]
     if callee is not None:
         named = [n for n in found if isinstance(n, ast.Call) and _called_name(n) == callee]
-        if named:
+        if named and prefer[0] is ast.Attribute:
+            # The method itself was missing: python points at the attribute, without the call.
+            found = [n.func for n in named if isinstance(n.func, ast.Attribute)] or named
+        elif named:
             found = named
     for kind in prefer:
         matches = [n for n in found if isinstance(n, kind)]

@@ -603,6 +603,8 @@ class Executor:
         if loc is None:
             raise exc
         prefer, nested = _failing_expression(at)
+        if isinstance(exc, AttributeError) and isinstance(at, (df.MethodOp, py.CallMethodOp)) and getattr(exc, "name", None) == at.method.data:
+            prefer, nested = (ast.Attribute, *CALL_FIRST), 0  # the method lookup failed, not the call
         raise_through(exc, frames_of(loc), prefer, _callee_name(at), nested)
 
 
@@ -612,6 +614,11 @@ def _fresh_copy(exc: BaseException) -> BaseException:
     again = copy.copy(exc).with_traceback(exc.__traceback__)
     again.__cause__, again.__context__ = exc.__cause__, exc.__context__
     again.__suppress_context__ = exc.__suppress_context__
+    # What python's "Did you mean" suggestions read; copy.copy drops these slots.
+    if isinstance(exc, AttributeError):
+        again.name, again.obj = exc.name, exc.obj
+    elif isinstance(exc, NameError):
+        again.name = exc.name
     return again
 
 

@@ -42,6 +42,11 @@ FAILING = {
     # opaque code inside an inlined helper raises through the same frames
     "inlined_opaque": READ + "def check(frame):\n    assert len(frame) > 5000, f'only {len(frame)} rows'\n\n"
     "def main():\n    print('checking')\n    check(train)\n\nmain()\n",
+    # a missing method: carets under the attribute only, and python's "Did you mean"
+    "missing_method": READ + 'total = train["LotArea"].sum()\nprint(total)\nprint(train["LotArea"].sum().date())\n',
+    "missing_frame_method": READ + 'x = train["LotArea"].fillnaa(0)\n',
+    "missing_accessor": READ + 'x = train["LotArea"].str.lower()\n',
+    "missing_name": READ + 'trian_mean = train["LotArea"].mean()\nprint(train_mean + trian_men)\n',
 }
 
 
