@@ -21,6 +21,7 @@ import ast
 import builtins
 import functools
 import itertools
+import re
 import weakref
 import operator
 import os
@@ -180,6 +181,17 @@ _INLINE_DEPTH_LIMIT = 8
 _RESULT_NAME = "__r__"  # as long as the keyword `return` it replaces
 
 
+def _split_lines(source: str) -> list[str]:
+    """Lines with their ends, split where the parser splits them (\\r\\n, \\r, \\n; not form feeds)."""
+    lines, start = [], 0
+    for end in re.finditer(r"\r\n|\r|\n", source):
+        lines.append(source[start:end.end()])
+        start = end.end()
+    if start < len(source):
+        lines.append(source[start:])
+    return lines
+
+
 @dataclass
 class ScriptLowering:
     """Appends the ops of one script to ``block``."""
@@ -193,6 +205,7 @@ class ScriptLowering:
     stats: LoweringStats = field(default_factory=LoweringStats)
 
     def __post_init__(self) -> None:
+        self._source_lines: list[str] | None = None  # split once: ast.get_source_segment splits the whole source per call
         self._functions: dict[SSAValue, InlinableFunction] = {}  # function objects by value
         self._callers: list[Scope] = []  # scopes of the inlined calls in progress, outermost first
         # Per inlined call in progress: where it was called from (a location with the
@@ -412,10 +425,25 @@ class ScriptLowering:
         self._emit_return_as_assignment(stmt)
         return self.state.env[_RESULT_NAME]  # type: ignore[no-any-return]
 
+    def _segment(self, node: ast.AST) -> str | None:
+        """``ast.get_source_segment(self.source, node)``, on lines split once per script."""
+        lineno, end_lineno = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        col, end_col = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        if lineno is None or end_lineno is None or col is None or end_col is None:
+            return None
+        if self._source_lines is None:
+            self._source_lines = _split_lines(self.source)
+        lines = self._source_lines
+        if end_lineno == lineno:
+            return lines[lineno - 1].encode()[col:end_col].decode()
+        first = lines[lineno - 1].encode()[col:].decode()
+        last = lines[end_lineno - 1].encode()[:end_col].decode()
+        return "".join([first, *lines[lineno:end_lineno - 1], last])
+
     def _emit_return_as_assignment(self, stmt: ast.Return) -> None:
         # Run `return <expr>` as `__r__= <expr>`: same length, so the
         # expression keeps its line and columns in tracebacks.
-        segment = ast.get_source_segment(self.source, stmt) or ast.unparse(stmt)
+        segment = self._segment(stmt) or ast.unparse(stmt)
         text = " " * stmt.col_offset + _RESULT_NAME + "=" + segment[len("return"):]
         self._emit_opaque_source(text, stmt.lineno, stmt.col_offset, [stmt], {_RESULT_NAME})
 
@@ -770,7 +798,7 @@ class ScriptLowering:
     # -- opaque statements --------------------------------------------------
 
     def _emit_opaque(self, stmt: ast.stmt) -> None:
-        segment = ast.get_source_segment(self.source, stmt)
+        segment = self._segment(stmt)
         # Indent the first line back to its column (ast offsets are in bytes;
         # only spacing depends on it), so the code compiles at its own position.
         text = " " * stmt.col_offset + (segment if segment is not None else ast.unparse(stmt))
@@ -1520,7 +1548,7 @@ class ScriptLowering:
         how often it runs cannot be told apart from Python."""
         if not pure_lambda(node) or any(n in self.state.env for n in free_names_read(node)):
             raise Unsupported("Lambda")
-        segment = ast.get_source_segment(self.source, node)
+        segment = self._segment(node)
         prefix = _RESULT_NAME + "=("
         if segment is None or node.col_offset <= len(prefix):
             raise Unsupported("Lambda")

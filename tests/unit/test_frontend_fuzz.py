@@ -141,3 +141,26 @@ def test_stratumc_runs_random_programs_as_python_does(tmp_path_factory: pytest.T
     assert ours.returncode == plain.returncode, (source, ours.stderr)
     # "Did you mean" suggestions included: stratumc prints through the interpreter's own display.
     assert last(ours.stderr) == last(plain.stderr), (source, ours.stderr)
+
+
+def test_source_segments_are_pythons() -> None:
+    """The frontend's own segment lookup (lines split once) gives ``ast.get_source_segment``'s text for every node."""
+    import ast
+    from pathlib import Path
+
+    from stratum.frontend.lowering import ScriptLowering
+
+    sources = [p.read_text() for p in sorted(Path(__file__).resolve().parents[1].glob("corpus/*/*.py"))]
+    sources += ["x = 1\r\ny = (2,\r\n     3)\r\n", "a = 'é'; b = {'ü': [1,\n 2]}\n\x0cc = a\r", "f(\n)\n  # tail"]
+    checked = 0
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        lowering = ScriptLowering.__new__(ScriptLowering)
+        lowering.source, lowering._source_lines = source, None
+        for node in ast.walk(tree):
+            assert lowering._segment(node) == ast.get_source_segment(source, node)
+            checked += 1
+    assert checked > 10000
