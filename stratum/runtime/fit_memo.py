@@ -48,6 +48,7 @@ from typing import Any
 
 _MEMORY_LIMIT = 512 << 20  # bytes of outputs kept in this process
 _DISK_BYTES_PER_SECOND = 300e6  # a conservative pickle-and-read rate
+_COPY_BYTES_PER_SECOND = 1e9  # a conservative deep-copy rate
 _MISS = object()
 
 
@@ -77,9 +78,12 @@ class _Memo:
         return _MISS
 
     def put(self, key: str, value: tuple[Any, dict[str, Any], list[tuple[Any, ...]]], seconds: float) -> None:
-        self._remember(key, copy.deepcopy(value))
-        # Written to disk only where reading it back is quicker than fitting again.
-        if self.cache is not None and seconds >= max(self.min_seconds, _nbytes(value[0]) / _DISK_BYTES_PER_SECOND):
+        # Kept only where restoring it (a copy in memory, a read from disk) is quicker than fitting again:
+        # a fit nothing repeats should not pay a copy of its output.
+        size = _nbytes(value[0])
+        if seconds >= size / _COPY_BYTES_PER_SECOND:
+            self._remember(key, copy.deepcopy(value))
+        if self.cache is not None and seconds >= max(self.min_seconds, size / _DISK_BYTES_PER_SECOND):
             self.cache.put(self._cache_key(key), value, count=False)
 
     def _cache_key(self, key: str) -> str:

@@ -21,14 +21,28 @@ from typing import Any
 _STRATUM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
+_by_file: dict[str, types.ModuleType] = {}
+_indexed = [-1]  # len(sys.modules) when _by_file was built
+
+
 def module_of_file(filename: str) -> types.ModuleType | None:
-    """The imported module whose source is ``filename`` (where its warnings' registry lives)."""
+    """The imported module whose source is ``filename`` (where its warnings' registry lives).
+
+    The file -> module index is rebuilt only when modules were imported since:
+    a script can warn thousands of times, and there are thousands of modules.
+    """
     filename = os.path.abspath(filename)
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if isinstance(path, str) and os.path.abspath(path) == filename:
-            return module
-    return None
+    module = _by_file.get(filename)
+    if module is not None and getattr(module, "__file__", None) and sys.modules.get(module.__name__) is module:
+        return module
+    if _indexed[0] != len(sys.modules):
+        _by_file.clear()
+        for candidate in list(sys.modules.values()):
+            path = getattr(candidate, "__file__", None)
+            if isinstance(path, str):
+                _by_file.setdefault(os.path.abspath(path), candidate)
+        _indexed[0] = len(sys.modules)
+    return _by_file.get(filename)
 
 
 # What python's registries would hold for library locations. The real
