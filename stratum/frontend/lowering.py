@@ -34,7 +34,7 @@ from xdsl.dialects.builtin import ArrayAttr, CallSiteLoc, FileLineColLoc, IntAtt
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 
 from stratum.frontend import library as lib
-from stratum.frontend.names import ScriptFacts, free_names_read, is_known_global, is_read_only, may_retain_references, names_bound, names_read, names_stored, pure_lambda, store_roots
+from stratum.frontend.names import ScriptFacts, free_names_read, free_names_read_block, is_known_global, is_read_only, may_retain_references, names_bound, names_read, names_stored, pure_lambda, store_roots
 from stratum.frontend.profile import fingerprint, profile_csv
 from stratum.frontend.scopes import InlinableFunction, Scope, global_env, inlinable
 from stratum.ir import dataframe as df
@@ -827,14 +827,16 @@ class ScriptLowering:
                 called_globals -= env.local_names
         if isinstance(env, Scope):
             # (A comprehension's or lambda's own variables are not the function's locals.)
-            free = read if any(isinstance(s, ast.FunctionDef) for s in stmts) else set().union(*(free_names_read(s) for s in stmts))
+            free = read if any(isinstance(s, ast.FunctionDef) for s in stmts) else free_names_read_block(stmts)
             unbound = sorted(n for n in free if env.is_unbound_local(n) or n in env.maybe_unbound)
             if unbound:
                 # Python would raise UnboundLocalError (or read a later
                 # binding in a loop); separate code would see the global.
                 raise CannotInline(f"local {unbound[0]!r} read before assignment")
         read |= called_globals
-        undefined = {n for n in read if n not in env and not is_known_global(n)} - set().union(*(names_stored(s) for s in stmts))
+        undefined = {n for n in read if n not in env and not is_known_global(n)}
+        if undefined:
+            undefined -= set().union(*(names_stored(s) for s in stmts))
         if undefined or calls and self.facts.functions_read_undefined:
             # Likely a NameError: Python's "Did you mean" suggestion is drawn
             # from every name bound so far, so the code must see them all.

@@ -20,11 +20,54 @@ def names_read(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
+def _definitely_bound(stmt: ast.stmt) -> set[str]:
+    """Names bound once ``stmt`` completes normally, whatever path it takes (a subset)."""
+    if isinstance(stmt, ast.Assign):
+        return {n for t in stmt.targets for n in _target_names(t)}
+    if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        return _target_names(stmt.target)
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in stmt.names if a.name != "*"}
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {stmt.name}
+    return set()
+
+
+def _target_names(target: ast.expr) -> set[str]:
+    """The plain names an assignment target binds (unpacking included; items and attributes bind none)."""
+    if isinstance(target, ast.Name):
+        return {target.id}
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return {n for e in target.elts for n in _target_names(e)}
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return set()
+
+
+def _deleted(stmt: ast.stmt) -> set[str]:
+    return {d.id for d in ast.walk(stmt) if isinstance(d, ast.Name) and isinstance(d.ctx, ast.Del)}
+
+
 def free_names_read(node: ast.AST) -> set[str]:
     """Names loaded in ``node`` that refer to the enclosing scope: a name a
-    comprehension or lambda binds itself is local to it there (nested ``def``
-    and class bodies are over-approximated, as in ``names_read``)."""
+    comprehension or lambda binds itself is local to it there, and so is a
+    name an earlier statement of the same statement list has certainly bound
+    (nested ``def`` and class bodies are over-approximated, as in
+    ``names_read``)."""
+    return free_names_read_block([node])
+
+
+def free_names_read_block(nodes: list[ast.AST]) -> set[str]:
+    """``free_names_read`` of statements run one after the other."""
     found: set[str] = set()
+
+    def visit_block(stmts: list[ast.AST], local: frozenset[str]) -> None:
+        # Python runs statements in order: once one has bound a name, later
+        # ones read that binding (a `del` anywhere in a statement undoes it).
+        for stmt in stmts:
+            visit(stmt, local)
+            if isinstance(stmt, ast.stmt):
+                local = (local | _definitely_bound(stmt)) - _deleted(stmt)
 
     def visit(n: ast.AST, local: frozenset[str]) -> None:
         if isinstance(n, ast.Name):
@@ -53,15 +96,25 @@ def free_names_read(node: ast.AST) -> set[str]:
             visit(n.iter, local)
             targets = names_stored(n.target)
             deleted = {d.id for b in n.body for d in ast.walk(b) if isinstance(d, ast.Name) and isinstance(d.ctx, ast.Del)}
-            for b in n.body:
-                visit(b, local | (targets - deleted))
-            for b in n.orelse:
-                visit(b, local)
+            visit_block(n.body, local | (targets - deleted))
+            visit_block(n.orelse, local)
+            return
+        if isinstance(n, (ast.If, ast.While, ast.With, ast.Try)):
+            # Each statement list starts from what was bound before the statement.
+            for _, value in ast.iter_fields(n):
+                if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                    visit_block(value, local)
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            visit(item, local)
+                elif isinstance(value, ast.AST):
+                    visit(value, local)
             return
         for child in ast.iter_child_nodes(n):
             visit(child, local)
 
-    visit(node, frozenset())
+    visit_block(nodes, frozenset())
     return found
 
 
@@ -375,15 +428,24 @@ class ScriptFacts:
     @staticmethod
     def of(tree: ast.Module) -> ScriptFacts:
         facts = ScriptFacts()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.id in DYNAMIC_SCOPE_BUILTINS:
-                facts.dynamic_scope = True
-            elif isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+        # One walk, knowing whether a node lies inside a def/lambda/class:
+        # the names loaded there are the ones their bodies read.
+        pending: list[tuple[ast.AST, bool]] = [(tree, False)]
+        while pending:
+            node, in_scope = pending.pop()
+            if isinstance(node, ast.Name):
+                if node.id in DYNAMIC_SCOPE_BUILTINS:
+                    facts.dynamic_scope = True
+                if in_scope and isinstance(node.ctx, ast.Load):
+                    facts.function_globals.add(node.id)
+                continue
+            if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
                 facts.dynamic_scope = True
             elif isinstance(node, _SCOPES):
-                facts.function_globals |= names_read(node)
+                in_scope = True
                 if isinstance(node, ast.ClassDef):
                     facts.defines_classes = True
+            pending.extend((child, in_scope) for child in ast.iter_child_nodes(node))
             if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
                 func = node.func
                 name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""

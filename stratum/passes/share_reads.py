@@ -60,17 +60,23 @@ class ShareReads(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         block = op.body.block
+        keyed: list[tuple[tuple[object, ...], df.ReadCsvOp]] = []
+        for read in [o for o in block.ops if isinstance(o, df.ReadCsvOp)]:
+            options = _option_key(read)
+            if options is not None:
+                key = (
+                    read.path.data, tuple(k.data for k in read.kwnames.data), options, read.fingerprint.data,
+                    tuple(sorted(read.attributes.items())), read.result.type,
+                )
+                keyed.append((key, read))
+        if len({key for key, _ in keyed}) == len(keyed):
+            return  # no two equal reads: nothing to share (a single script's compile mostly)
         scripts = _scripts_of(block)
         groups: dict[tuple[object, ...], tuple[df.ReadCsvOp, set[int]]] = {}
-        for read in [o for o in block.ops if isinstance(o, df.ReadCsvOp)]:
+        for key, read in keyed:
             users = scripts.get(read, frozenset())
-            options = _option_key(read)
-            if len(users) != 1 or options is None:
+            if len(users) != 1:
                 continue
-            key = (
-                read.path.data, tuple(k.data for k in read.kwnames.data), options, read.fingerprint.data,
-                tuple(sorted(read.attributes.items())), read.result.type,
-            )
             (script,) = users
             if key not in groups:
                 groups[key] = (read, {script})

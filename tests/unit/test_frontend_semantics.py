@@ -95,6 +95,35 @@ INLINING = {
             return "small"
         print(f(2), f(0))
     """,
+    "opaque_loop_binding_a_local_before_reading_it": """
+        import numpy as np
+        def main():
+            best_w, best = 0.5, np.inf
+            for w in np.linspace(0, 1, 5):
+                score = abs(w - 0.3)
+                if score < best:
+                    best_w, best = w, score
+            print(best_w, best)
+        main()
+    """,
+    "opaque_loop_reading_a_local_bound_later_in_the_body": """
+        import numpy as np
+        def main():
+            for w in np.linspace(0, 1, 3):
+                if w > 0.2:
+                    print(score)
+                score = w
+        main()
+    """,
+    "opaque_loop_reading_a_local_it_deleted": """
+        import numpy as np
+        def main():
+            for w in np.linspace(0, 1, 2):
+                s = w
+                del s
+                print(s)
+        main()
+    """,
     "recursion_runs_as_python": """
         def fact(n):
             return 1 if n <= 1 else n * fact(n - 1)
@@ -114,6 +143,13 @@ def test_main_function_body_becomes_native(tmp_path: Path) -> None:
     _same(plain, ours)
     # main's two statements are lowered in place of the call.
     assert stats["statements_native"] >= 5, stats
+
+
+def test_opaque_loop_binding_its_own_locals_keeps_the_function_inlined(tmp_path: Path) -> None:
+    plain, ours, stats = _run(tmp_path, INLINING["opaque_loop_binding_a_local_before_reading_it"])
+    _same(plain, ours)
+    # main is inlined (its first statement native), the loop over run-time values opaque.
+    assert stats["statements_native"] >= 3, stats
 
 
 ALIASING = {
