@@ -213,6 +213,10 @@ class ScriptLowering:
         # ``callsite(FUNCTION(position) at caller)``: the frames python would show.
         self._call_sites: list[tuple[Attribute, str]] = []
         self._call_locs: dict[tuple[str, int, int], tuple[Attribute, Attribute, Attribute]] = {}
+        # One `python.constant` per scalar literal value (a third of all ops
+        # otherwise; cse would merge them anyway): immutable, so sharing one
+        # object is what Python's own constant folding does.
+        self._scalar_constants: dict[tuple[type, str], py.ConstantOp] = {}
         self._indexed: dict[SSAValue, Val] = {}  # `.iloc` / `.loc` values -> the frame or column
         self._parts: dict[SSAValue, tuple[Val, ...]] = {}  # list/tuple/dict displays -> their elements
         self._must_run: list[SSAValue] = []  # values the current statement must compute (they warn)
@@ -1092,7 +1096,13 @@ class ScriptLowering:
                 raise Unsupported(str(exc)) from None
             if scalar and len(_LITERAL_ATTRS) < 65536:
                 _LITERAL_ATTRS[key] = attr
-        op = self._append(py.ConstantOp(properties={"value": attr}, result_types=[py.ObjectType()]), node)
+        op = self._scalar_constants.get(key) if scalar else None
+        # (Only one still in this block, so defined before anything appended now:
+        # rolled-back statements erase theirs.)
+        if op is None or op.parent is not self.block:
+            op = self._append(py.ConstantOp(properties={"value": attr}, result_types=[py.ObjectType()]), node)
+            if scalar:
+                self._scalar_constants[key] = op
         kind = STRING if isinstance(value, str) else SCALAR if isinstance(value, (int, float, type(None))) else CONTAINER
         return Val(op.result, kind, const=value)
 
