@@ -122,23 +122,28 @@ def names_stored(node: ast.AST) -> set[str]:
     """Every name ``node`` may bind anywhere, nested scopes included (parameters too)."""
     stored: set[str] = set()
     for n in ast.walk(node):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
-            stored.add(n.id)
-        elif isinstance(n, ast.arg):
-            stored.add(n.arg)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            stored.add(n.name)
-        elif isinstance(n, (ast.Import, ast.ImportFrom)):
-            stored.update((a.asname or a.name).split(".")[0] for a in n.names)
-        elif isinstance(n, ast.ExceptHandler) and n.name:
-            stored.add(n.name)
-        elif isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name:
-            stored.add(n.name)
-        elif isinstance(n, ast.MatchMapping) and n.rest:
-            stored.add(n.rest)
-        elif isinstance(n, (ast.Global, ast.Nonlocal)):
-            stored.update(n.names)
+        _add_stored(n, stored)
     return stored
+
+
+def _add_stored(n: ast.AST, stored: set[str]) -> None:
+    """The names the node ``n`` itself binds (not its children), into ``stored``."""
+    if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+        stored.add(n.id)
+    elif isinstance(n, ast.arg):
+        stored.add(n.arg)
+    elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        stored.add(n.name)
+    elif isinstance(n, (ast.Import, ast.ImportFrom)):
+        stored.update((a.asname or a.name).split(".")[0] for a in n.names)
+    elif isinstance(n, ast.ExceptHandler) and n.name:
+        stored.add(n.name)
+    elif isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name:
+        stored.add(n.name)
+    elif isinstance(n, ast.MatchMapping) and n.rest:
+        stored.add(n.rest)
+    elif isinstance(n, (ast.Global, ast.Nonlocal)):
+        stored.update(n.names)
 
 
 def is_known_global(name: str) -> bool:
@@ -148,6 +153,15 @@ def is_known_global(name: str) -> bool:
 
 def names_bound(stmt: ast.stmt) -> set[str]:
     """Names a statement may bind or delete in the module namespace."""
+    # Kept on the node: a compile asks again for every unrolled iteration
+    # and inlined call (each compile parses its own tree).
+    known = stmt.__dict__.get("_stratum_names_bound")
+    if known is None:
+        known = stmt.__dict__["_stratum_names_bound"] = frozenset(_names_bound(stmt))
+    return set(known)
+
+
+def _names_bound(stmt: ast.stmt) -> set[str]:
     bound: set[str] = set()
 
     def visit(node: ast.AST, top: bool) -> None:
@@ -431,14 +445,19 @@ class ScriptFacts:
         # One walk, knowing whether a node lies inside a def/lambda/class:
         # the names loaded there are the ones their bodies read.
         pending: list[tuple[ast.AST, bool]] = [(tree, False)]
+        stored: set[str] = set()  # (as `names_stored(tree)`)
         while pending:
             node, in_scope = pending.pop()
             if isinstance(node, ast.Name):
                 if node.id in DYNAMIC_SCOPE_BUILTINS:
                     facts.dynamic_scope = True
-                if in_scope and isinstance(node.ctx, ast.Load):
-                    facts.function_globals.add(node.id)
+                if isinstance(node.ctx, ast.Load):
+                    if in_scope:
+                        facts.function_globals.add(node.id)
+                else:
+                    stored.add(node.id)
                 continue
+            _add_stored(node, stored)
             if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
                 facts.dynamic_scope = True
             elif isinstance(node, _SCOPES):
@@ -453,6 +472,5 @@ class ScriptFacts:
                     facts.written_paths.update(
                         os.path.normpath(a.value) for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
                     )
-        stored = names_stored(tree)
         facts.functions_read_undefined = any(not is_known_global(n) for n in facts.function_globals - stored)
         return facts

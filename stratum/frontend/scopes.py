@@ -82,6 +82,7 @@ def inlinable(node: ast.FunctionDef, literal: Any, no_literal: object) -> Inlina
     if args.vararg or args.kwarg or args.posonlyargs or args.kwonlyargs:
         return "function with *args, **kwargs, or positional/keyword-only parameters"
     body = node.body
+    nested: list[ast.AST] = []  # defs, lambdas and classes inside (checked for closures below)
     for i, stmt in enumerate(body):
         for inner in ast.walk(stmt):
             if isinstance(inner, (ast.Global, ast.Nonlocal)):
@@ -90,6 +91,8 @@ def inlinable(node: ast.FunctionDef, literal: Any, no_literal: object) -> Inlina
                 return "generator or coroutine"
             if isinstance(inner, ast.Return) and not (i == len(body) - 1 and inner is stmt):
                 return "return before the end of the function"
+            if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                nested.append(inner)
     params = tuple(a.arg for a in args.args)
     defaults: dict[str, Any] = {}
     for param, default in zip(params[len(params) - len(args.defaults):], args.defaults):
@@ -102,11 +105,9 @@ def inlinable(node: ast.FunctionDef, literal: Any, no_literal: object) -> Inlina
         local_names |= names_bound(stmt)
     # A nested function or lambda reading the function's locals is a closure;
     # opaque code runs it with the locals of one moment only.
-    for stmt in body:
-        for inner in ast.walk(stmt):
-            if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                own = {a.arg for a in ast.walk(inner.args) if isinstance(a, ast.arg)} if not isinstance(inner, ast.ClassDef) else set()
-                if (names_read(inner) - own) & local_names:
-                    return "closure over the function's locals"
+    for inner in nested:
+        own = {a.arg for a in ast.walk(inner.args) if isinstance(a, ast.arg)} if not isinstance(inner, ast.ClassDef) else set()
+        if (names_read(inner) - own) & local_names:
+            return "closure over the function's locals"
     last = body[-1]
     return InlinableFunction(node, params, defaults, frozenset(local_names), isinstance(last, ast.Return) and last.value is not None)
