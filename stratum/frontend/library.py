@@ -141,6 +141,20 @@ METRICS = frozenset(
 
 TRAIN_TEST_SPLIT = "sklearn.model_selection.train_test_split"
 READ_CSV = "pandas.read_csv"
+
+# Library functions called for their effect on process-wide state or the file
+# system, run in the script's order as `python.effect_call` (statements
+# only: as part of an expression, Python's evaluation order matters). None
+# reads anything the compiled graph shares across scripts: each script's run
+# has its own RNG and warning filters, as its own process would.
+EFFECT_FUNCTIONS = frozenset(
+    {
+        "os.makedirs", "os.mkdir",
+        "numpy.random.seed", "random.seed",
+        "warnings.filterwarnings", "warnings.simplefilter",
+        "pandas.set_option",
+    }
+)
 FACTORIZE = "pandas.factorize"
 
 # Type objects passed to pandas (`astype(str)`, `select_dtypes(include=[np.number])`).
@@ -150,6 +164,15 @@ TYPE_OBJECTS = frozenset(
         "numpy.number", "numpy.float64", "numpy.float32", "numpy.int64", "numpy.int32",
         "numpy.bool_", "numpy.object_", "numpy.integer", "numpy.floating",
     }
+)
+
+# Builtin warning classes: immutable type objects, passed to warning filters.
+WARNING_CATEGORIES = frozenset(
+    f"builtins.{name}"
+    for name in (
+        "Warning", "UserWarning", "DeprecationWarning", "PendingDeprecationWarning", "FutureWarning",
+        "RuntimeWarning", "SyntaxWarning", "ImportWarning", "UnicodeWarning", "BytesWarning", "ResourceWarning",
+    )
 )
 
 # Methods that may call a callable argument; their arguments must be values

@@ -768,9 +768,38 @@ class ScriptLowering:
                 )
                 self.state.token = self._append(op, stmt).next
                 return
+            qualname = self._effect_function(func)
+            if qualname is not None:
+                # `os.makedirs(d, exist_ok=True)`, `np.random.seed(0)`: a statement
+                # of its own, so its arguments are all Python evaluates before it.
+                args, kwnames = self._call_args(node)
+                effect = py.EffectCallOp(
+                    operands=[self.state.token, [a.value for a in args]],
+                    properties={"callee": StringAttr(qualname), "kwnames": _names_attr(kwnames)},
+                    result_types=[py.ObjectType(), py.TokenType()],
+                )
+                self.state.token = self._append(effect, stmt).next
+                return
         result = self.expr(node)
         values = [p.value for p in result.parts] if isinstance(result, Multi) else [self._as_val(result, node).value]
         self._bind([], values, stmt)
+
+    def _effect_function(self, func: ast.expr) -> str | None:
+        """The qualified name of a library function in ``lib.EFFECT_FUNCTIONS`` that
+        ``func`` (a dotted name) refers to; None for anything else (nothing appended)."""
+        dotted = func
+        while isinstance(dotted, ast.Attribute):
+            dotted = dotted.value
+        if not isinstance(dotted, ast.Name) or dotted.id not in self.state.env:
+            return None
+        mark = self.block.last_op
+        try:
+            callee = self.expr(func)
+        except Unsupported:
+            callee = None
+        self._rollback(mark)  # (names of modules and their attributes append nothing; made sure)
+        qualname = callee.qualname if isinstance(callee, (Ref, Val)) else None
+        return qualname if qualname in lib.EFFECT_FUNCTIONS else None
 
     def _lower_for(self, target: ast.expr, iterable: ast.expr, body: list[ast.stmt], stmt: ast.stmt) -> None:
         if any(isinstance(n, (ast.Break, ast.Continue, ast.Return, ast.Yield, ast.YieldFrom)) for b in body for n in ast.walk(b)):
@@ -1113,7 +1142,8 @@ class ScriptLowering:
         val = env.get(node.id)
         if val is not None:
             return val
-        if hasattr(builtins, node.id) and (f"builtins.{node.id}" in lib.PURE_FUNCTIONS or f"builtins.{node.id}" in lib.TYPE_OBJECTS):
+        qualname = f"builtins.{node.id}"
+        if hasattr(builtins, node.id) and (qualname in lib.PURE_FUNCTIONS or qualname in lib.TYPE_OBJECTS or qualname in lib.WARNING_CATEGORIES):
             return Ref(f"builtins.{node.id}", None, ())  # type: ignore[arg-type]
         raise Unsupported(f"name {node.id!r} is not bound natively")
 
@@ -2434,7 +2464,7 @@ class ScriptLowering:
             self._parts[value] = result.parts
             return Val(value, CONTAINER)
         # Materialize a module attribute path as getattr ops.
-        if result.qualname in lib.TYPE_OBJECTS:
+        if result.qualname in lib.TYPE_OBJECTS or result.qualname in lib.WARNING_CATEGORIES:
             if result.base is None:
                 module, _, attr = result.qualname.rpartition(".")
                 return Val(self._import(module, attr, node).result, TYPE, qualname=result.qualname)

@@ -304,6 +304,22 @@ class PrintOp(StratumOp):
 
 
 @irdl_op_definition
+class EffectCallOp(StratumOp):
+    """A call of a library function whose effect is on process-wide state or
+    the file system (``os.makedirs``, ``numpy.random.seed``,
+    ``warnings.filterwarnings``...), by qualified name, in the script's order."""
+
+    name = "python.effect_call"
+    token = operand_def(TokenType)
+    args = var_operand_def()
+    callee = prop_def(StringAttr)
+    kwnames = prop_def(ArrayAttr[StringAttr])
+    result = result_def(ObjectType)
+    next = result_def(TokenType)
+    traits = traits_def(MemoryWriteEffect())
+
+
+@irdl_op_definition
 class ImportOp(StratumOp):
     """``import module`` (``attr`` empty) or ``from module import attr``."""
 
@@ -450,6 +466,7 @@ Python = Dialect(
         ExecOp,
         ArgOp,
         PrintOp,
+        EffectCallOp,
         ImportOp,
         ConstantOp,
         CallOp,

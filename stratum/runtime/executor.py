@@ -163,6 +163,8 @@ class Executor:
         self._dead: set[SSAValue] = set()
         self._warnings: dict[Operation, list[warnings.WarningMessage]] = {}  # what each op's library call warned
         self._warned: set[tuple[Operation, int]] = set()  # (op, script) pairs already shown
+        self._any_warned = False  # whether any op's library call warned (most runs: none)
+        self._warned_again: set[tuple[Operation, int, Operation]] = set()  # (op, script, user) shown again at a merged statement
         self._vids = itertools.count()
         self._runs: dict[SSAValue, ScriptRun] = {}
         self._code_cache: dict[tuple[str, str, int], types.CodeType] = {}
@@ -260,6 +262,12 @@ class Executor:
                 args = [self._force(v, run, op) for v in op.args]
                 positional, keywords = reference.split_call(args, [k.data for k in op.kwnames.data])
                 self._guard(op, run, lambda: frame.to_csv(*positional, **keywords))
+            elif isinstance(op, py.EffectCallOp):
+                args = [self._force(v, run, op) for v in op.args]
+                positional, keywords = reference.split_call(args, [k.data for k in op.kwnames.data])
+                function = reference.resolve(op.callee.data)
+                value = self._guard(op, run, lambda: function(*positional, **keywords))
+                run.values[op.result] = _Slot(value, next(self._vids))
             elif isinstance(op, py.ExecOp):
                 self._exec(op, run, results[1:])
             elif isinstance(op, py.ScriptEndOp):
@@ -351,7 +359,7 @@ class Executor:
     def _force(self, value: SSAValue, run: ScriptRun, anchor: Operation) -> Any:
         """The object of ``value`` in ``run``; failures surface at ``anchor``."""
         slot = run.values.get(value)
-        if slot is not None and self._warnings:
+        if slot is not None and self._any_warned:
             self._replay_warnings_again(value, run, anchor)
         if slot is None:
             outcome = self._evaluate(value, run)
@@ -403,6 +411,10 @@ class Executor:
                 stack.extend(missing)
                 continue
             stack.pop()
+            if self._any_warned:
+                # An operand merged from an earlier statement warns again here, as its second evaluation would.
+                for operand in op.operands:
+                    self._replay_warnings_again(operand, run, op)
             operand_slots = [run.values[v] for v in op.operands]
             if any(isinstance(s.obj, Unbound) for s in operand_slots):
                 name = next(s.obj.name for s in operand_slots if isinstance(s.obj, Unbound))
@@ -472,6 +484,7 @@ class Executor:
             self._warnings[op] = caught
             return _Failure(exc, op)
         self._warnings[op] = caught
+        self._any_warned = self._any_warned or bool(caught)
         elapsed = time.perf_counter() - started
         self.stats["backends"][used] += 1
         self.stats["computed"][op.name] += 1
@@ -579,23 +592,40 @@ class Executor:
     def _replay_warnings_again(self, value: SSAValue, run: ScriptRun, anchor: Operation) -> None:
         """A value merged from several statements warns at each of them, as each call would.
 
-        CSE keeps the position of every statement it merged (a fused location);
-        a later statement that only uses the value computed nothing, and python
-        would not warn there.
+        CSE keeps the position of every statement it merged (a fused
+        location). When the anchor's statement uses an already computed value
+        merged from it, python would have computed that value there again,
+        and with it every merged op it was built from: their warnings are
+        shown again, innermost first. A statement that only uses the value
+        (a name bound earlier) computed nothing, and python would not warn.
         """
-        if not isinstance(value.owner, Operation):
-            return
-        op, _, _ = _producer(value)
-        if not self._warnings.get(op) or (op, run.index) not in self._warned:
+        if not self._any_warned:
             return
         loc = _location_in(anchor, run.path)
-        first = _location_in(op, run.path)
-        if loc is None or first is None or loc.line.data == first.line.data:
+        if loc is None:
             return
-        if loc.line.data not in _lines_in(op, run.path):
-            return
-        for w in self._warnings[op]:
-            warn_as_python(w, loc.filename.data, loc.line.data, run.module)
+        line = loc.line.data
+        again: list[Operation] = []
+        seen: set[Operation] = set()
+        stack = [value]
+        while stack:
+            current = stack.pop()
+            if not isinstance(current.owner, Operation):
+                continue
+            op, _, _ = _producer(current)
+            if op in seen or not isinstance(op.location, FusedLoc):
+                continue  # (an op no statement shares was computed where it stands)
+            seen.add(op)
+            first = _location_in(op, run.path)
+            if first is None or first.line.data == line or line not in _lines_in(op, run.path):
+                continue
+            again.append(op)
+            stack.extend(op.operands)
+        for op in reversed(again):
+            if self._warnings.get(op) and (op, run.index) in self._warned and (op, run.index, anchor) not in self._warned_again:
+                self._warned_again.add((op, run.index, anchor))
+                for w in self._warnings[op]:
+                    warn_as_python(w, loc.filename.data, line, run.module)
 
     def _raise_in_script(self, exc: BaseException, op: Operation, anchor: Operation, run: ScriptRun) -> None:
         at = op if _location_in(op, run.path) is not None else anchor

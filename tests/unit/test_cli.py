@@ -110,8 +110,9 @@ def test_emit_stages_and_stats(tmp_path: Path) -> None:
     stats = json.loads(stats_path.read_text())
     assert stats["scripts"] == 1
     assert stats["ops_total"] > stats["ops_after_opt"] > 0  # cse/dce removed something
-    assert 0 < stats["ops_opaque"] < stats["ops_total"]
-    assert stats["statements_native"] / stats["statements"] > 0.9
+    # The example is all native (its os.makedirs an effect call); the counts add up.
+    assert stats["ops_opaque"] == 0 and stats["statements_opaque"] == 0
+    assert stats["statements_native"] == stats["statements"] > 10
 
 
 def test_print_ir_after_all(tmp_path: Path) -> None:

@@ -21,6 +21,11 @@ SCRIPTS = {
     'train = pd.read_csv("./input/train.csv")\nX = train[["GrLivArea", "LotArea"]]\n'
     'model = Lasso(alpha=0.0001, max_iter=3)\nmodel.fit(X, train["SalePrice"])\nprint(round(model.score(X, train["SalePrice"]), 6))\n'
     'z = np.log(train["MasVnrArea"] - 10)\nprint(z.isna().sum())\nz2 = np.log(train["MasVnrArea"] - 10)\nprint(z2.sum() == z.sum())\n',
+    # The merged value is used through another op at its second statement, after the filters changed.
+    "merged_then_used_after_a_filter_change": 'import warnings\nimport numpy as np\nimport pandas as pd\n'
+    'train = pd.read_csv("./input/train.csv")\nwarnings.simplefilter("ignore", RuntimeWarning)\n'
+    'print(np.log(train["MasVnrArea"] - 10).isna().sum())\nwarnings.filterwarnings("default")\n'
+    'print(np.log(train["MasVnrArea"] - 10).isna().sum())\n',
 }
 
 
