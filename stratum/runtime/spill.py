@@ -4,8 +4,9 @@ The executor registers every numpy array and pandas frame, series or index
 that a pure op computes (``track``); the pool keeps the total of their
 resident sizes. When the total exceeds the budget, ``relieve`` writes values
 to files in a private directory (``mkdtemp``: 0700, ours; removed by
-``close``, and at interpreter exit if ``close`` never ran; a process killed
-outright, SIGKILL, leaves it behind) and replaces the object in its slot by a
+``close``, and at interpreter exit if ``close`` never ran; one left by a
+process killed outright, SIGKILL, is removed by the next pool that spills
+in the same place: its name carries the dead owner's pid) and replaces the object in its slot by a
 ``Spilled`` marker; ``load`` reads it back the next time an op needs it.
 
 Victims: the value whose next use is farthest away goes first (Belady's
@@ -14,7 +15,8 @@ and ``plan_spills`` finds, from the IR, every effect that can need each
 value, so a value spilled is the one that can stay on disk longest; a
 value every op computed from which has run is needed by nothing (memory
 planning keeps it until the last use of what was computed from it) and goes
-first. LRU would only guess this future. Among values used equally late, the
+first, and is dropped rather than written (``drop``: freed in the executor
+as at its last use). LRU would only guess this future. Among values used equally late, the
 larger goes first (fewer files for the same relief).
 
 A reloaded object is a different object, and a copy of its data. So a value
@@ -59,6 +61,7 @@ import io
 import itertools
 import os
 import pickle
+import re
 import shutil
 import struct
 import sys
@@ -78,7 +81,7 @@ _NEVER = float("inf")
 # Object-dtype contents that come back equal and whose identity Python itself does not promise.
 _SCALAR_KINDS = {"string", "bytes", "integer", "floating", "mixed-integer-float", "boolean", "complex", "decimal", "empty"}
 _SCALARS = (str, bytes, int, float, complex, bool, type(None))
-STATS = ("spills", "reloads", "spilled_bytes", "reloaded_bytes", "spill_failures", "peak_resident_bytes")
+STATS = ("spills", "reloads", "spilled_bytes", "reloaded_bytes", "spill_failures", "peak_resident_bytes", "dropped", "dropped_bytes")
 
 
 class Spilled:
@@ -170,12 +173,16 @@ class BufferPool:
         directory: str | Path | None = None,
         plan: SpillPlan | None = None,
         computed: Callable[[Any], bool] | None = None,
+        drop: Callable[[Any], None] | None = None,
         stats: dict[str, Any] | None = None,
     ):
         self.budget = budget
         self.directory = directory
         self.plan = plan or SpillPlan({}, {}, {}, set())
         self.computed = computed  # whether a value is held already (then nothing recomputes it)
+        # Frees a value in the executor (every slot, the memo) as memory planning
+        # would: for values needed by nothing, dropping beats writing them out.
+        self.drop = drop
         self.stats = stats if stats is not None else {}
         for name in STATS:
             self.stats.setdefault(name, 0)
@@ -260,6 +267,15 @@ class BufferPool:
         for entry in candidates:
             if self.resident <= self.budget or self._failed:
                 break
+            if self.drop is not None and self._next_use(entry) == _NEVER:
+                # Needed by nothing: gone, not written (the executor would
+                # recompute it from its pure lineage if it ever were needed).
+                size = entry.size - entry.freed
+                self.drop(entry.value)
+                if id(entry.slot) not in self._entries:
+                    self.stats["dropped"] += 1
+                    self.stats["dropped_bytes"] += size
+                    continue
             self._spill(entry)
         self._stuck_at = (self.position, self.resident) if self.resident > self.budget else None
 
@@ -322,8 +338,9 @@ class BufferPool:
 
     def _directory(self) -> Path | None:
         if self._dir is None and not self._failed:
+            sweep_stale_spill_dirs(Path(self.directory) if self.directory is not None else Path(tempfile.gettempdir()))
             try:
-                self._dir = Path(tempfile.mkdtemp(prefix="stratum-spill-", dir=self.directory))  # 0700
+                self._dir = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", dir=self.directory))  # 0700
             except OSError:
                 self._fail()
                 return None
@@ -338,6 +355,38 @@ class BufferPool:
         # One failed write (disk full, no directory) is reason enough to stop: the run goes on resident.
         self.stats["spill_failures"] += 1
         self._failed = True
+
+
+_PREFIX = "stratum-spill-"
+_OWNED = re.compile(re.escape(_PREFIX) + r"(\d+)-")
+
+
+def sweep_stale_spill_dirs(parent: Path) -> int:
+    """Removes spill directories of ours whose process is gone (killed
+    outright, SIGKILL, before it could remove its own); returns how many.
+
+    The name carries the owner's pid; a directory is removed only if it is
+    ours (uid) and no process has that pid (a reused pid keeps it: safe)."""
+    removed = 0
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return 0
+    for entry in entries:
+        match = _OWNED.match(entry.name)
+        if match is None:
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+            os.kill(int(match.group(1)), 0)
+            continue  # alive
+        except ProcessLookupError:
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed += 1
+        except (OSError, ValueError, OverflowError):
+            continue  # (PermissionError: a live process of someone else)
+    return removed
 
 
 def _copy_slot(slot: Any, obj: Any) -> Any:

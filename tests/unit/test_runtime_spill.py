@@ -399,6 +399,60 @@ def test_the_value_needed_last_spills_first() -> None:
         assert not any(tmp.iterdir())
 
 
+def test_a_value_needed_by_nothing_is_dropped_not_written() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Slot:
+        obj: Any
+
+    with in_tmp() as tmp:
+        slots = {name: Slot(np.full(1000, float(i))) for i, name in enumerate(["soon", "later", "never"])}
+        plan = spill.SpillPlan(uses={"soon": [5], "later": [9], "never": [3]}, direct={}, consumers={}, clean=set())
+        dropped: list[str] = []
+
+        def drop(value: str) -> None:  # what the executor does: free it everywhere
+            dropped.append(value)
+            pool.discard(slots[value])
+
+        pool = spill.BufferPool(8000, directory=tmp, plan=plan, drop=drop)
+        pool.position = 4
+        for name, slot in slots.items():
+            pool.track(slot, name)
+        pool.relieve()
+        assert dropped == ["never"] and not isinstance(slots["never"].obj, spill.Spilled)
+        assert [name for name, slot in slots.items() if isinstance(slot.obj, spill.Spilled)] == ["later"]
+        assert pool.stats["dropped"] == 1 and pool.stats["dropped_bytes"] == 8000 and pool.stats["spills"] == 1
+        assert pool.resident == 8000
+        pool.close()
+
+
+def test_a_spill_dir_left_by_a_killed_process_is_swept(tmp_path: Path) -> None:
+    killed = """
+import os, signal, sys
+from dataclasses import dataclass
+import numpy as np
+from stratum.runtime import spill
+@dataclass(frozen=True)
+class Slot:
+    obj: object
+slot = Slot(np.zeros(10_000))
+pool = spill.BufferPool(1000, directory=sys.argv[1])
+pool.track(slot, "x")
+pool.relieve()
+assert isinstance(slot.obj, spill.Spilled)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+    child = subprocess.run([sys.executable, "-c", killed, str(tmp_path)], capture_output=True, text=True)
+    assert child.returncode == -9, child.stderr
+    (left,) = tmp_path.iterdir()
+    assert left.name.startswith("stratum-spill-") and any(left.iterdir())
+    # A directory of a live process (ours) and other names stay.
+    alive = tmp_path / f"stratum-spill-{os.getpid()}-abc"
+    alive.mkdir()
+    (tmp_path / "stratum-spill-notapid").mkdir()
+    assert spill.sweep_stale_spill_dirs(tmp_path) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, "stratum-spill-notapid"])
+
+
 @settings(max_examples=25)
 @given(batches())
 def test_spilling_all_it_can_changes_no_output(batch: tuple[pd.DataFrame, list[str]]) -> None:
