@@ -3,6 +3,7 @@ selection, and giving exactly the reference backend's results or declining."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 
 import numpy as np
@@ -48,11 +49,67 @@ def kernels_at_any_size() -> Iterator[None]:
 def test_fused_kernel_equals_pandas(kernels_at_any_size: None, a: list[float], seed: int) -> None:
     compiled = stratum.compile(features)
     frame = _frame(a, seed)
-    expected = features(frame)
-    actual = compiled(frame)
+    with warnings.catch_warnings(record=True) as plain:
+        warnings.simplefilter("always")
+        expected = features(frame)
+    with warnings.catch_warnings(record=True) as ours:
+        warnings.simplefilter("always")
+        actual = compiled(frame)
     pd.testing.assert_series_equal(actual, expected, check_exact=True)
+    assert sorted(str(w.message) for w in ours) == sorted(str(w.message) for w in plain)
     if len(frame):
-        assert compiled.last_run_stats["backends"]["numba"] == 1
+        # Where numpy reported a floating-point exception (log1p of x < -1), pandas recomputed.
+        assert compiled.last_run_stats["backends"].get("numba", 0) == (0 if plain else 1)
+
+
+def _dividing(frame):
+    return frame["a"] / (frame["b"] - frame["b"]) + 1
+
+
+def _logs(frame):
+    import numpy as np
+
+    return np.log(frame["a"] - 1) * 2
+
+
+def _roots(frame):
+    import numpy as np
+
+    return np.sqrt(frame["a"] - 1) > frame["b"]
+
+
+@pytest.mark.parametrize("function", [_logs, _roots], ids=["numpy-loop", "inline-sqrt"])
+def test_floating_point_exceptions_as_numpy_reports_them(kernels_at_any_size: None, function) -> None:
+    frame = _frame([0.0, 1.0, -3.0, 2.5, np.nan], 3, rows=50)
+    # Operators run under np.errstate(all="ignore") in pandas: the kernel's result stands.
+    dividing = stratum.compile(_dividing)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pd.testing.assert_series_equal(dividing(frame), _dividing(frame), check_exact=True)
+    assert dividing.last_run_stats["backends"]["numba"] == 1
+    # A ufunc reports them: the same warnings, or under errstate the same error.
+    compiled = stratum.compile(function)
+    with warnings.catch_warnings(record=True) as plain:
+        warnings.simplefilter("always")
+        expected = function(frame)
+    with warnings.catch_warnings(record=True) as ours:
+        warnings.simplefilter("always")
+        actual = compiled(frame)
+    pd.testing.assert_series_equal(actual, expected, check_exact=True)
+    assert [str(w.message) for w in ours] == [str(w.message) for w in plain] != []
+    assert compiled.last_run_stats["backends"].get("numba", 0) == 0
+    with np.errstate(all="raise"):
+        with pytest.raises(FloatingPointError) as plain_error:
+            function(frame)
+        with pytest.raises(FloatingPointError) as our_error:
+            compiled(frame)
+    assert str(our_error.value) == str(plain_error.value)
+    # Without an exception the kernel runs.
+    positive = _frame([2.0, 3.5, np.nan], 4, rows=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pd.testing.assert_series_equal(compiled(positive), function(positive), check_exact=True)
+    assert compiled.last_run_stats["backends"]["numba"] == 1
 
 
 def test_small_columns_stay_on_pandas_until_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -61,7 +118,8 @@ def test_small_columns_stay_on_pandas_until_compiled(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(kernels, "_kernels", {})
     compiled = stratum.compile(features)
-    small, large = _frame([1.5, np.nan], 1, rows=10), _frame([1.5, np.nan, -2.0], 2, rows=5000)
+    # (a >= 3: log1p's argument stays above -1, so numpy reports nothing and the kernel's result stands.)
+    small, large = _frame([3.5, np.nan], 1, rows=10), _frame([3.5, np.nan, 4.0], 2, rows=5000)
     pd.testing.assert_series_equal(compiled(small), features(small), check_exact=True)
     assert compiled.last_run_stats["backends"].get("numba", 0) == 0
     pd.testing.assert_series_equal(compiled(large), features(large), check_exact=True)

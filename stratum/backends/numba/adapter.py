@@ -5,7 +5,10 @@ reference backend computes: every column operand is a numpy-backed Series on
 the same index (so pandas would not realign), every other operand is a Python
 scalar, each function has the same meaning in the kernel as in the reference
 backend, and the kernel's output dtype is the one pandas gives. Anything else
-raises :class:`Declined` and the executor runs the reference implementation.
+raises :class:`Declined` and the executor runs the reference implementation,
+and so does a kernel that raised a floating-point exception numpy would have
+reported (a warning such as "divide by zero encountered in log", or an error
+under ``np.errstate``): pandas recomputes it, with numpy's own messages.
 
 Compiling a kernel costs far more than pandas spends on a small column, so a
 program not yet compiled in this process runs on a kernel only from
@@ -37,6 +40,20 @@ AVAILABLE = True
 # ``clip``, ``isna`` and ``notna`` are spelled differently in the reference
 # backend and stay there.
 KERNEL_FUNCTIONS = frozenset(FUNCTIONS) - {"where", "clip", "isna", "notna"}
+
+
+# pandas computes operators (``a / b``, ``np.add(a, b)`` dispatches to them too)
+# under ``np.errstate(all="ignore")``; numpy ufuncs applied to a Series (``np.log``)
+# report floating-point exceptions. Only programs calling one of those can warn.
+_OPERATOR_FUNCTIONS = frozenset(
+    {"add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "neg", "abs", "invert",
+     "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "xor", "fillna",
+     "floor", "ceil", "sign", "minimum", "maximum"}  # (these ufuncs never report for quiet NaN either)
+)
+
+
+def _may_report(op: df.FusedOp) -> bool:
+    return any(isinstance(inner, df.ElementwiseOp) and inner.fn.data not in _OPERATOR_FUNCTIONS for inner in op.body.block.ops)
 
 
 class Declined(Exception):
@@ -113,5 +130,11 @@ def execute(op: Operation, operands: Sequence[Any]) -> tuple[Any, ...]:
     empty = evaluate_fused(op, [v.iloc[:0] if isinstance(v, pd.Series) else v for v in operands])
     if not isinstance(empty, pd.Series) or empty.dtype != kernel.out_dtype:
         raise Declined("result is not a Series of the kernel's dtype")
-    values = kernel(*(c.to_numpy() for c in columns))
+    reports = _may_report(op)
+    if reports and not kernels.FP_STATUS_KNOWN:
+        raise Declined("floating-point status flags unknown on this machine")
+    values, raised = kernel.run(*(c.to_numpy() for c in columns))
+    if raised and reports:
+        # numpy would warn (or raise, per np.errstate): pandas recomputes, with its exact messages.
+        raise Declined("a floating-point exception numpy reports")
     return (pd.Series(values, index=columns[0].index, name=empty.name, copy=False),)

@@ -20,6 +20,16 @@ be bitwise what pandas computes:
   ``ufunc._get_strided_loop`` (an API numpy provides for Numba), on blocks
   of ``BLOCK`` rows held in small per-thread buffers. Each loop is checked
   against the ufunc once per process before it is trusted.
+* Floating-point exceptions pandas reports (divide by zero, invalid,
+  overflow: a warning or, under ``np.errstate``, an error) come only from
+  ufuncs applied to a Series; operators run under ``errstate(all="ignore")``.
+  A numpy loop step sets the CPU's status flags exactly as under numpy, so
+  the kernel clears its thread's flags before each such call and reads them
+  after (not around its own code: a vectorized comparison raises "invalid"
+  on NaN, which numpy's comparisons do not); inline sqrt and square test
+  the operands that raise (``x < 0``; finite -> inf). ``Kernel.run`` returns
+  the bits and callers recompute with pandas when one is set, so warnings
+  and errors are exactly numpy's.
 * Integer add/sub/mul run in uint64: Numba marks signed arithmetic as
   non-overflowing, which lets LLVM break numpy's wrap-around results.
 
@@ -36,6 +46,7 @@ import hashlib
 import importlib.util
 import math
 import os
+import platform
 import sys
 import tempfile
 import threading
@@ -175,6 +186,45 @@ def call_loop1(typingctx, loop, loop_context, auxdata, count, a, out):  # type: 
 @intrinsic
 def call_loop2(typingctx, loop, loop_context, auxdata, count, a, b, out):  # type: ignore[no-untyped-def]
     return types.void(types.intp, types.intp, types.intp, types.intp, a, b, out), _loop_call_codegen
+
+
+# --- floating-point status --------------------------------------------------------------
+# numpy warns ("divide by zero encountered in log") or raises, per np.errstate,
+# by reading the CPU's floating-point status flags after each ufunc loop. A
+# kernel computes the same IEEE operations, so each block clears the flags of
+# the thread running it and records them at its end (C99 <fenv.h>, resolved by
+# name: the disk cache keeps no addresses). The caller sees which exceptions
+# occurred and lets pandas recompute when numpy would have reported one.
+_FE_BITS = {  # (invalid, divide by zero, overflow, all) as glibc defines them
+    "x86_64": (0x01, 0x04, 0x08, 0x3D), "AMD64": (0x01, 0x04, 0x08, 0x3D),
+    "aarch64": (0x01, 0x02, 0x04, 0x1F), "arm64": (0x01, 0x02, 0x04, 0x1F),
+}.get(platform.machine())
+FP_STATUS_KNOWN = _FE_BITS is not None
+FE_REPORTED = (_FE_BITS[0] | _FE_BITS[1] | _FE_BITS[2]) if _FE_BITS else 0  # what numpy reports (not underflow, inexact)
+FE_INVALID, FE_OVERFLOW = (_FE_BITS[0], _FE_BITS[2]) if _FE_BITS else (1, 4)
+# ufunc loops whose exceptions pandas reports (np.log(series)...); power is an
+# operator, computed under np.errstate(all="ignore").
+_REPORTING_LOOPS = frozenset({"log", "log1p", "log2", "log10", "exp", "expm1", "sin", "cos", "tan", "tanh", "arctan"})
+_FE_ALL = _FE_BITS[3] if _FE_BITS else 0
+
+
+def _fenv_call(name: str, returns: bool):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        function = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.IntType(32), [ir.IntType(32)]), name)
+        result = builder.call(function, args)
+        return result if returns else context.get_dummy_value()
+
+    return codegen
+
+
+@intrinsic
+def fp_clear(typingctx, mask):  # type: ignore[no-untyped-def]
+    return types.void(types.int32), _fenv_call("feclearexcept", False)
+
+
+@intrinsic
+def fp_test(typingctx, mask):  # type: ignore[no-untyped-def]
+    return types.int32(types.int32), _fenv_call("fetestexcept", True)
 
 
 # --- numpy inner loops ----------------------------------------------------------------
@@ -358,6 +408,7 @@ class _Lowered:
     expr: str = ""  # a Numba expression over v<step> names (native steps and inputs)
     loop: _LoopSpec | None = None  # set for steps computed by a numpy loop
     loop_operands: tuple[int, ...] = ()  # step indices of the loop's inputs
+    check: str = ""  # a statement after the step: sets ``st`` bits where numpy would report an FP exception
 
 
 def _float_src(value: float) -> str:
@@ -537,9 +588,11 @@ class _Lowering(StepLowering):
                 return _Lowered(out, a)
             return _Lowered(out, f"abs({a})" if kind == "f" else _wrap(f"{a} if {a} >= 0 else -{a}", out))
         if fn == "sqrt":
-            return _Lowered(out, f"np.sqrt({a})")
+            # invalid: sqrt of x < 0 (-inf too; not -0.0 or NaN), as numpy's loop reports it
+            return _Lowered(out, f"np.sqrt({a})", check=f"if {a} < 0: st |= {FE_INVALID}" if kind == "f" else "")
         if fn == "square":
-            return _Lowered(out, _arith(a, "*", a, out))
+            check = f"if np.isinf(v{index}) and not np.isinf({a}): st |= {FE_OVERFLOW}" if kind == "f" else ""
+            return _Lowered(out, _arith(a, "*", a, out), check=check)
         if fn in ("floor", "ceil"):
             return _Lowered(out, f"np.{fn}({a})" if kind == "f" else a)
         if fn == "sign":
@@ -691,7 +744,7 @@ def _arith(a: str, op: str, b: str, dtype: np.dtype) -> str:
 
 # --- code generation -------------------------------------------------------------------
 
-_HELPERS = "call_loop1, call_loop2, floor_divide_float32, floor_divide_float64, int_power, remainder_float32, remainder_float64"
+_HELPERS = "call_loop1, call_loop2, floor_divide_float32, floor_divide_float64, fp_clear, fp_test, int_power, remainder_float32, remainder_float64"
 _DECORATORS = {
     "parallel": '@numba.njit(parallel=True, nogil=True, cache=True, fastmath=False, error_model="numpy")',
     "serial": '@numba.njit(nogil=True, cache=True, fastmath=False, error_model="numpy")',
@@ -703,7 +756,7 @@ def _generate(program: ElementwiseProgram, lowered: list[_Lowered]) -> tuple[str
     steps = program.steps
     root = len(steps) - 1
     loop_steps = [i for i, low in enumerate(lowered) if low.loop is not None]
-    params = [f"in{k}" for k in range(len(program.input_dtypes))] + ["out"] + (["loops"] if loop_steps else [])
+    params = [f"in{k}" for k in range(len(program.input_dtypes))] + ["out", "status"] + (["loops"] if loop_steps else [])
     lines = [
         f"# Generated by stratum.backends.numba.kernels ({_FINGERPRINT}); do not edit.",
         f"# {program.key()}",
@@ -715,9 +768,17 @@ def _generate(program: ElementwiseProgram, lowered: list[_Lowered]) -> tuple[str
         if loop_steps:
             body = _blocked_body(steps, lowered, loop_steps, loop_range)
         else:
-            body = ["n = out.shape[0]", f"for i in {loop_range}(n):"]
-            body += ["    " + line for line in _row_statements(steps, lowered, range(root + 1))]
-            body.append(f"    out[i] = v{root}")
+            # Blocks too, so each records its thread's floating-point status.
+            body = ["n = out.shape[0]", f"for block in {loop_range}((n + {BLOCK - 1}) // {BLOCK}):"]
+            # (Unsigned row numbers: a signed index makes Numba check for
+            # negative ones, which stops LLVM vectorizing the loop.)
+            rows = [
+                "st = 0", f"start = np.uint64(block * {BLOCK})", f"count = np.uint64(min({BLOCK}, n - block * {BLOCK}))",
+                "for j in range(count):", "    i = start + j",
+            ]
+            rows += ["    " + line for line in _row_statements(steps, lowered, range(root + 1))]
+            rows += [f"    out[i] = v{root}", "status[block] = st"]
+            body += ["    " + line for line in rows]
         lines += ["", "", _DECORATORS[variant], f"def kernel_{variant}({', '.join(params)}):"]
         lines += ["    " + line for line in body]
     return "\n".join(lines) + "\n", [lowered[i].loop for i in loop_steps]  # type: ignore[misc]
@@ -731,6 +792,8 @@ def _row_statements(steps: Sequence[Step], lowered: list[_Lowered], needed: Sequ
         if isinstance(steps[index].node, Const):
             continue
         lines.append(f"v{index} = {low.expr if low.loop is None else f'o{index}[j]'}")
+        if low.check:
+            lines.append(low.check)
     return lines
 
 
@@ -757,7 +820,10 @@ def _blocked_body(steps: Sequence[Step], lowered: list[_Lowered], loop_steps: li
         return f"o{operand}" if low.loop is not None else None
 
     lines = ["n = out.shape[0]", f"for block in {loop_range}((n + {BLOCK - 1}) // {BLOCK}):"]
-    block = [f"start = block * {BLOCK}", f"count = min({BLOCK}, n - start)"]
+    block = [
+        "st = 0", f"start = block * {BLOCK}", f"count = min({BLOCK}, n - start)",
+        "ustart = np.uint64(start)", "ucount = np.uint64(count)",  # row loops index unsigned (see _generate)
+    ]
     stores: dict[int, list[tuple[int, str, np.dtype]]] = {}  # stage -> (operand, buffer, dtype)
     calls: dict[int, list[str]] = {}  # stage whose row loop precedes the call -> call statements
     for index in loop_steps:
@@ -781,21 +847,25 @@ def _blocked_body(steps: Sequence[Step], lowered: list[_Lowered], loop_steps: li
             block.append(f"o{index} = np.empty({BLOCK}, np.{spec.dtypes[-1].name})")
             arguments.append(f"o{index}")
         row = loop_row[index]
-        calls.setdefault(stage[index] - 1, []).append(
-            f"call_loop{len(spec.consts)}(loops[{row}, 0], loops[{row}, 1], loops[{row}, 2], count, {', '.join(arguments)})"
-        )
+        call = f"call_loop{len(spec.consts)}(loops[{row}, 0], loops[{row}, 1], loops[{row}, 2], count, {', '.join(arguments)})"
+        if steps[index].node.fn in _REPORTING_LOOPS:  # type: ignore[union-attr]
+            # numpy's own loop sets the flags exactly as under numpy; only its own are read.
+            calls.setdefault(stage[index] - 1, []).extend([f"fp_clear({_FE_ALL})", call, f"st |= fp_test({_FE_ALL})"])
+        else:
+            calls.setdefault(stage[index] - 1, []).append(call)
     last = stage[root] if lowered[root].loop is None else stage[root] - 1
     for k in range(last + 1):
         targets = [operand for operand, _, _ in stores.get(k, [])]
         if k == last and lowered[root].loop is None:
             targets.append(root)
         if targets:
-            block += ["for j in range(count):", "    i = start + j"]
+            block += ["for j in range(ucount):", "    i = ustart + j"]
             block += ["    " + line for line in _row_statements(steps, lowered, _needed(steps, lowered, targets))]
             block += [f"    {buffer}[j] = {_cast(f'v{operand}', lowered[operand].dtype, dtype)}" for operand, buffer, dtype in stores.get(k, [])]  # type: ignore[arg-type]
             if k == last and lowered[root].loop is None:
                 block.append(f"    out[i] = v{root}")
         block += calls.get(k, [])
+    block.append("status[block] = st")
     return lines + ["    " + line for line in block]
 
 
@@ -882,6 +952,11 @@ class Kernel:
         self._extra = () if loops is None else (loops,)
 
     def __call__(self, *arrays: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return self.run(*arrays, out=out)[0]
+
+    def run(self, *arrays: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+        """The result and the floating-point exceptions raised computing it
+        (``FE_REPORTED`` bits: those numpy would have warned about)."""
         if len(arrays) != len(self.input_dtypes):
             raise TypeError(f"kernel takes {len(self.input_dtypes)} arrays, got {len(arrays)}")
         prepared = []
@@ -899,10 +974,11 @@ class Kernel:
             raise TypeError(f"out must be a writeable contiguous ({n},) {self.out_dtype} array")
         elif any(np.may_share_memory(out, array) for array in prepared):
             raise ValueError("out overlaps an input")  # a shifted overlap would feed outputs back in as inputs
+        status = np.zeros((n + BLOCK - 1) // BLOCK, dtype=np.int32)
         if n:
             parallel = n >= PARALLEL_MIN_ROWS and numba.get_num_threads() > 1
-            (self.parallel if parallel else self.serial)(*prepared, out, *self._extra)
-        return out
+            (self.parallel if parallel else self.serial)(*prepared, out, status, *self._extra)
+        return out, int(np.bitwise_or.reduce(status, initial=0)) & FE_REPORTED
 
 
 _compile_lock = threading.Lock()
