@@ -193,10 +193,7 @@ class Executor:
             plan = plan_spills(top_ops, self.scripts)
             self._clean = plan.clean
             computed = lambda value: any(value in r.values for r in runs)  # noqa: E731
-            self._pool = BufferPool(
-                self.memory_budget, directory=self.spill_dir, plan=plan, computed=computed,
-                drop=lambda value: self._free([value], runs), stats=self.stats,
-            )
+            self._pool = BufferPool(self.memory_budget, directory=self.spill_dir, plan=plan, computed=computed, stats=self.stats)
         try:
             for position, top in enumerate(top_ops):
                 op, backend_name = _unwrap(top)

@@ -15,8 +15,7 @@ and ``plan_spills`` finds, from the IR, every effect that can need each
 value, so a value spilled is the one that can stay on disk longest; a
 value every op computed from which has run is needed by nothing (memory
 planning keeps it until the last use of what was computed from it) and goes
-first, and is dropped rather than written (``drop``: freed in the executor
-as at its last use). LRU would only guess this future. Among values used equally late, the
+first. LRU would only guess this future. Among values used equally late, the
 larger goes first (fewer files for the same relief).
 
 A reloaded object is a different object, and a copy of its data. So a value
@@ -81,7 +80,7 @@ _NEVER = float("inf")
 # Object-dtype contents that come back equal and whose identity Python itself does not promise.
 _SCALAR_KINDS = {"string", "bytes", "integer", "floating", "mixed-integer-float", "boolean", "complex", "decimal", "empty"}
 _SCALARS = (str, bytes, int, float, complex, bool, type(None))
-STATS = ("spills", "reloads", "spilled_bytes", "reloaded_bytes", "spill_failures", "peak_resident_bytes", "dropped", "dropped_bytes")
+STATS = ("spills", "reloads", "spilled_bytes", "reloaded_bytes", "spill_failures", "peak_resident_bytes")
 
 
 class Spilled:
@@ -173,16 +172,12 @@ class BufferPool:
         directory: str | Path | None = None,
         plan: SpillPlan | None = None,
         computed: Callable[[Any], bool] | None = None,
-        drop: Callable[[Any], None] | None = None,
         stats: dict[str, Any] | None = None,
     ):
         self.budget = budget
         self.directory = directory
         self.plan = plan or SpillPlan({}, {}, {}, set())
         self.computed = computed  # whether a value is held already (then nothing recomputes it)
-        # Frees a value in the executor (every slot, the memo) as memory planning
-        # would: for values needed by nothing, dropping beats writing them out.
-        self.drop = drop
         self.stats = stats if stats is not None else {}
         for name in STATS:
             self.stats.setdefault(name, 0)
@@ -267,15 +262,6 @@ class BufferPool:
         for entry in candidates:
             if self.resident <= self.budget or self._failed:
                 break
-            if self.drop is not None and self._next_use(entry) == _NEVER:
-                # Needed by nothing: gone, not written (the executor would
-                # recompute it from its pure lineage if it ever were needed).
-                size = entry.size - entry.freed
-                self.drop(entry.value)
-                if id(entry.slot) not in self._entries:
-                    self.stats["dropped"] += 1
-                    self.stats["dropped_bytes"] += size
-                    continue
             self._spill(entry)
         self._stuck_at = (self.position, self.resident) if self.resident > self.budget else None
 

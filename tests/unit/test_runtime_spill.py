@@ -399,32 +399,6 @@ def test_the_value_needed_last_spills_first() -> None:
         assert not any(tmp.iterdir())
 
 
-def test_a_value_needed_by_nothing_is_dropped_not_written() -> None:
-    @dataclasses.dataclass(frozen=True)
-    class Slot:
-        obj: Any
-
-    with in_tmp() as tmp:
-        slots = {name: Slot(np.full(1000, float(i))) for i, name in enumerate(["soon", "later", "never"])}
-        plan = spill.SpillPlan(uses={"soon": [5], "later": [9], "never": [3]}, direct={}, consumers={}, clean=set())
-        dropped: list[str] = []
-
-        def drop(value: str) -> None:  # what the executor does: free it everywhere
-            dropped.append(value)
-            pool.discard(slots[value])
-
-        pool = spill.BufferPool(8000, directory=tmp, plan=plan, drop=drop)
-        pool.position = 4
-        for name, slot in slots.items():
-            pool.track(slot, name)
-        pool.relieve()
-        assert dropped == ["never"] and not isinstance(slots["never"].obj, spill.Spilled)
-        assert [name for name, slot in slots.items() if isinstance(slot.obj, spill.Spilled)] == ["later"]
-        assert pool.stats["dropped"] == 1 and pool.stats["dropped_bytes"] == 8000 and pool.stats["spills"] == 1
-        assert pool.resident == 8000
-        pool.close()
-
-
 def test_a_spill_dir_left_by_a_killed_process_is_swept(tmp_path: Path) -> None:
     killed = """
 import os, signal, sys
