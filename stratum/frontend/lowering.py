@@ -786,19 +786,16 @@ class ScriptLowering:
 
     def _effect_function(self, func: ast.expr) -> str | None:
         """The qualified name of a library function in ``lib.EFFECT_FUNCTIONS`` that
-        ``func`` (a dotted name) refers to; None for anything else (nothing appended)."""
+        ``func`` (a dotted name off an imported module or function) refers to; None otherwise."""
+        attrs: list[str] = []
         dotted = func
         while isinstance(dotted, ast.Attribute):
+            attrs.append(dotted.attr)
             dotted = dotted.value
-        if not isinstance(dotted, ast.Name) or dotted.id not in self.state.env:
+        root = self.state.env.get(dotted.id) if isinstance(dotted, ast.Name) else None
+        if root is None or root.kind not in (MODULE, CALLABLE) or root.qualname is None:
             return None
-        mark = self.block.last_op
-        try:
-            callee = self.expr(func)
-        except Unsupported:
-            callee = None
-        self._rollback(mark)  # (names of modules and their attributes append nothing; made sure)
-        qualname = callee.qualname if isinstance(callee, (Ref, Val)) else None
+        qualname = ".".join([root.qualname, *reversed(attrs)])
         return qualname if qualname in lib.EFFECT_FUNCTIONS else None
 
     def _lower_for(self, target: ast.expr, iterable: ast.expr, body: list[ast.stmt], stmt: ast.stmt) -> None:

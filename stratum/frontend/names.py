@@ -95,7 +95,7 @@ def free_names_read_block(nodes: list[ast.AST]) -> set[str]:
             # The body runs only after the target is bound (unless it deletes it).
             visit(n.iter, local)
             targets = names_stored(n.target)
-            deleted = {d.id for b in n.body for d in ast.walk(b) if isinstance(d, ast.Name) and isinstance(d.ctx, ast.Del)}
+            deleted = set().union(*(_deleted(b) for b in n.body))
             visit_block(n.body, local | (targets - deleted))
             visit_block(n.orelse, local)
             return

@@ -45,18 +45,22 @@ def kernels_at_any_size() -> Iterator[None]:
         yield
 
 
+def _warned(function, frame: pd.DataFrame) -> tuple[pd.Series, list[str]]:
+    """``function(frame)`` and the messages of every warning it gave."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = function(frame)
+    return result, [str(w.message) for w in caught]
+
+
 @given(a=st.lists(FLOATS, max_size=60), seed=st.integers(0, 2**16))
 def test_fused_kernel_equals_pandas(kernels_at_any_size: None, a: list[float], seed: int) -> None:
     compiled = stratum.compile(features)
     frame = _frame(a, seed)
-    with warnings.catch_warnings(record=True) as plain:
-        warnings.simplefilter("always")
-        expected = features(frame)
-    with warnings.catch_warnings(record=True) as ours:
-        warnings.simplefilter("always")
-        actual = compiled(frame)
+    expected, plain = _warned(features, frame)
+    actual, ours = _warned(compiled, frame)
     pd.testing.assert_series_equal(actual, expected, check_exact=True)
-    assert sorted(str(w.message) for w in ours) == sorted(str(w.message) for w in plain)
+    assert sorted(ours) == sorted(plain)
     if len(frame):
         # Where numpy reported a floating-point exception (log1p of x < -1), pandas recomputed.
         assert compiled.last_run_stats["backends"].get("numba", 0) == (0 if plain else 1)
@@ -78,25 +82,28 @@ def _roots(frame):
     return np.sqrt(frame["a"] - 1) > frame["b"]
 
 
-@pytest.mark.parametrize("function", [_logs, _roots], ids=["numpy-loop", "inline-sqrt"])
-def test_floating_point_exceptions_as_numpy_reports_them(kernels_at_any_size: None, function) -> None:
-    frame = _frame([0.0, 1.0, -3.0, 2.5, np.nan], 3, rows=50)
-    # Operators run under np.errstate(all="ignore") in pandas: the kernel's result stands.
+_EXCEPTIONAL = [0.0, 1.0, -3.0, 2.5, np.nan]  # x - 1 of these: zero, negative, NaN
+
+
+def test_operators_keep_the_kernel_result_on_floating_point_exceptions(kernels_at_any_size: None) -> None:
+    # pandas runs operators under np.errstate(all="ignore"): nothing to report, the kernel's result stands.
+    frame = _frame(_EXCEPTIONAL, 3, rows=50)
     dividing = stratum.compile(_dividing)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pd.testing.assert_series_equal(dividing(frame), _dividing(frame), check_exact=True)
     assert dividing.last_run_stats["backends"]["numba"] == 1
+
+
+@pytest.mark.parametrize("function", [_logs, _roots], ids=["numpy-loop", "inline-sqrt"])
+def test_floating_point_exceptions_as_numpy_reports_them(kernels_at_any_size: None, function) -> None:
     # A ufunc reports them: the same warnings, or under errstate the same error.
+    frame = _frame(_EXCEPTIONAL, 3, rows=50)
     compiled = stratum.compile(function)
-    with warnings.catch_warnings(record=True) as plain:
-        warnings.simplefilter("always")
-        expected = function(frame)
-    with warnings.catch_warnings(record=True) as ours:
-        warnings.simplefilter("always")
-        actual = compiled(frame)
+    expected, plain = _warned(function, frame)
+    actual, ours = _warned(compiled, frame)
     pd.testing.assert_series_equal(actual, expected, check_exact=True)
-    assert [str(w.message) for w in ours] == [str(w.message) for w in plain] != []
+    assert ours == plain != []
     assert compiled.last_run_stats["backends"].get("numba", 0) == 0
     with np.errstate(all="raise"):
         with pytest.raises(FloatingPointError) as plain_error:

@@ -42,20 +42,6 @@ AVAILABLE = True
 KERNEL_FUNCTIONS = frozenset(FUNCTIONS) - {"where", "clip", "isna", "notna"}
 
 
-# pandas computes operators (``a / b``, ``np.add(a, b)`` dispatches to them too)
-# under ``np.errstate(all="ignore")``; numpy ufuncs applied to a Series (``np.log``)
-# report floating-point exceptions. Only programs calling one of those can warn.
-_OPERATOR_FUNCTIONS = frozenset(
-    {"add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "neg", "abs", "invert",
-     "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "xor", "fillna",
-     "floor", "ceil", "sign", "minimum", "maximum"}  # (these ufuncs never report for quiet NaN either)
-)
-
-
-def _may_report(op: df.FusedOp) -> bool:
-    return any(isinstance(inner, df.ElementwiseOp) and inner.fn.data not in _OPERATOR_FUNCTIONS for inner in op.body.block.ops)
-
-
 class Declined(Exception):
     """This op, with these operands, runs on the reference backend."""
 
@@ -130,11 +116,10 @@ def execute(op: Operation, operands: Sequence[Any]) -> tuple[Any, ...]:
     empty = evaluate_fused(op, [v.iloc[:0] if isinstance(v, pd.Series) else v for v in operands])
     if not isinstance(empty, pd.Series) or empty.dtype != kernel.out_dtype:
         raise Declined("result is not a Series of the kernel's dtype")
-    reports = _may_report(op)
-    if reports and not kernels.FP_STATUS_KNOWN:
+    if kernel.reads_fp_flags and not kernels.FP_STATUS_KNOWN:
         raise Declined("floating-point status flags unknown on this machine")
     values, raised = kernel.run(*(c.to_numpy() for c in columns))
-    if raised and reports:
+    if raised:
         # numpy would warn (or raise, per np.errstate): pandas recomputes, with its exact messages.
         raise Declined("a floating-point exception numpy reports")
     return (pd.Series(values, index=columns[0].index, name=empty.name, copy=False),)

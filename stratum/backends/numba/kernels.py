@@ -190,22 +190,21 @@ def call_loop2(typingctx, loop, loop_context, auxdata, count, a, b, out):  # typ
 
 # --- floating-point status --------------------------------------------------------------
 # numpy warns ("divide by zero encountered in log") or raises, per np.errstate,
-# by reading the CPU's floating-point status flags after each ufunc loop. A
-# kernel computes the same IEEE operations, so each block clears the flags of
-# the thread running it and records them at its end (C99 <fenv.h>, resolved by
-# name: the disk cache keeps no addresses). The caller sees which exceptions
-# occurred and lets pandas recompute when numpy would have reported one.
+# by reading the CPU's floating-point status flags after each ufunc loop.
+# Kernels clear and read the flags of the running thread around each numpy
+# loop call whose exceptions pandas reports (C99 <fenv.h>, resolved by name:
+# the disk cache keeps no addresses), test the operands of inline sqrt and
+# square, and return the bits; callers let pandas recompute when one is set.
 _FE_BITS = {  # (invalid, divide by zero, overflow, all) as glibc defines them
     "x86_64": (0x01, 0x04, 0x08, 0x3D), "AMD64": (0x01, 0x04, 0x08, 0x3D),
     "aarch64": (0x01, 0x02, 0x04, 0x1F), "arm64": (0x01, 0x02, 0x04, 0x1F),
 }.get(platform.machine())
-FP_STATUS_KNOWN = _FE_BITS is not None
-FE_REPORTED = (_FE_BITS[0] | _FE_BITS[1] | _FE_BITS[2]) if _FE_BITS else 0  # what numpy reports (not underflow, inexact)
-FE_INVALID, FE_OVERFLOW = (_FE_BITS[0], _FE_BITS[2]) if _FE_BITS else (1, 4)
+FP_STATUS_KNOWN = _FE_BITS is not None  # else the hardware flags cannot be read (the inline tests still work)
+FE_INVALID, FE_DIVBYZERO, FE_OVERFLOW, _FE_ALL = _FE_BITS or (0x01, 0x02, 0x04, 0)
+FE_REPORTED = FE_INVALID | FE_DIVBYZERO | FE_OVERFLOW  # what numpy reports (not underflow, inexact)
 # ufunc loops whose exceptions pandas reports (np.log(series)...); power is an
 # operator, computed under np.errstate(all="ignore").
 _REPORTING_LOOPS = frozenset({"log", "log1p", "log2", "log10", "exp", "expm1", "sin", "cos", "tan", "tanh", "arctan"})
-_FE_ALL = _FE_BITS[3] if _FE_BITS else 0
 
 
 def _fenv_call(name: str, returns: bool):  # type: ignore[no-untyped-def]
@@ -950,6 +949,8 @@ class Kernel:
         self.serial = module.kernel_serial
         self.parallel = module.kernel_parallel
         self._extra = () if loops is None else (loops,)
+        # Whether an exception is only seen in the hardware flags (a numpy loop pandas reports for).
+        self.reads_fp_flags = any(isinstance(s.node, Apply) and s.node.fn in _REPORTING_LOOPS for s in program.steps)
 
     def __call__(self, *arrays: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         return self.run(*arrays, out=out)[0]
