@@ -142,6 +142,10 @@ class ValueCache:
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / key
 
+    def contains(self, key: str) -> bool:
+        """Whether an entry is stored under ``key`` (not read: it may still turn out damaged)."""
+        return os.path.exists(self._path(key))
+
     def get(self, key: str, *, count: bool = True) -> Any:
         """The stored value, or ``MISS``; a damaged entry is deleted and counts as a miss."""
         path = self._path(key)

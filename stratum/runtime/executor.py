@@ -29,6 +29,7 @@ from __future__ import annotations
 import ast
 import builtins
 import collections
+import contextlib
 import copy
 import itertools
 import os
@@ -52,7 +53,7 @@ from stratum.ir import ml
 from stratum.ir import plan
 from stratum.ir import python as py
 from stratum.passes.push_projection import FULL_SCHEMA, USECOLS
-from stratum.runtime import fit_memo
+from stratum.runtime import fit_memo, imports
 from stratum.runtime.cache import MISS, ValueCache
 from stratum.runtime.library_warnings import warn_as_python
 from stratum.runtime.errors import CALL_FIRST, OPERATOR_FIRST, SUBSCRIPT_FIRST, frames_of, innermost, raise_through, strip_internal_frames
@@ -87,6 +88,22 @@ class _Slot:
     obj: Any
     vid: int  # identity of this value for memoization
     key: str | None = None  # content key: None when it depends on opaque code or arguments
+
+
+@dataclass(frozen=True)
+class _Warned:
+    """A cached value whose computation warned: the warnings are shown again when it is reused."""
+
+    objects: tuple[Any, ...]
+    warnings: tuple[tuple[Any, ...], ...]  # (message, category, filename, lineno, line) each
+
+
+def _warning_records(caught: list[warnings.WarningMessage]) -> tuple[tuple[Any, ...], ...]:
+    return tuple((w.message, w.category, w.filename, w.lineno, w.line) for w in caught)
+
+
+def _warning_messages(records: tuple[tuple[Any, ...], ...]) -> list[warnings.WarningMessage]:
+    return [warnings.WarningMessage(message, category, filename, lineno, line=line) for message, category, filename, lineno, line in records]
 
 
 @dataclass(frozen=True)
@@ -168,6 +185,8 @@ class Executor:
         self._vids = itertools.count()
         self._runs: dict[SSAValue, ScriptRun] = {}
         self._code_cache: dict[tuple[str, str, int], types.CodeType] = {}
+        self._silent: dict[tuple[str, str, tuple[str, ...]], bool] = {}
+        self._noisy: set[Operation] = set()  # ops that warned, or were computed from ops of their statement that did
         self.stats: dict[str, Any] = {
             "ops_executed": 0,
             "memo_hits": 0,
@@ -250,6 +269,10 @@ class Executor:
         try:
             if isinstance(op, py.BindOp):
                 for value in op.values:
+                    if value not in run.values and (self._silent_import(value, run) or self._stored_quietly(value, run)):
+                        # Known to succeed without a warning: evaluated when (if) an op
+                        # needs it, not read from the cache (or imported) just to be named.
+                        continue
                     self._force(value, run, op)
             elif isinstance(op, py.PrintOp):
                 args = [self._force(v, run, op) for v in op.args]
@@ -283,6 +306,86 @@ class Executor:
                 raise
             run.exception = strip_internal_frames(exc)
             run.exit_code = 1
+
+    def _silent_import(self, value: SSAValue, run: ScriptRun) -> bool:
+        """Whether ``value`` is a library import recorded to succeed silently here (``imports.py``)."""
+        op, _, _ = _producer(value)
+        if self.cache is None or not isinstance(op, py.ImportOp) or not imports.deferrable(op.module.data):
+            return False
+        if imports.looks_at_loaded_modules(run.path):
+            return False
+        key = (op.module.data, op.attr.data, tuple(sys.path))
+        known = self._silent.get(key)
+        if known is None:
+            known = self._silent[key] = imports.known_silent(self.cache, key[0], key[1], key[2])
+        return known
+
+    def _stored_quietly(self, value: SSAValue, run: ScriptRun) -> bool:
+        """Whether the cache holds ``value``, computed without a warning (so naming it shows nothing)."""
+        op, _, _ = _producer(value)
+        if self.cache is None or op.name in _NOT_STORED or isinstance(op, py.ExecOp) or _token_operand(op) is not None:
+            return False
+        key = self._op_key(op, run)
+        return key is not None and self.cache.contains(key) and not self.cache.contains(_warned_marker(self.cache, key))
+
+    def imports_needed(self, directory: str | Path | None = None) -> set[str]:
+        """The modules a run of the selected scripts would import, given what the cache holds now.
+
+        Follows demand as ``run`` does (effects force their operands; a value
+        the cache holds needs nothing more), without computing anything, so
+        the controller can import just these before its workers fork.
+        Conservative where it cannot tell: opaque code's inputs are all needed.
+        ``directory``: where the scripts start (their relative paths name files there).
+        """
+        needed: set[str] = set()
+        saved_path, saved_cwd = list(sys.path), os.getcwd()
+        try:
+            if directory is not None:
+                os.chdir(directory)
+            self._demand_imports(needed)
+        finally:
+            sys.path[:] = saved_path
+            os.chdir(saved_cwd)
+        return needed
+
+    def _demand_imports(self, needed: set[str]) -> None:
+        runs: dict[SSAValue, ScriptRun] = {}
+        seen: set[Operation] = set()
+        for top in self.module.body.block.ops:
+            op, _ = _unwrap(top)
+            if isinstance(op, py.ScriptBeginOp):
+                if self.scripts is None or op.index.data in self.scripts:
+                    runs[top.results[0]] = ScriptRun(op.index.data, op.script.data, types.ModuleType("__main__"))
+                    # Modules are looked up as the script's worker will: its directory first.
+                    sys.path[0:1] = [os.path.dirname(os.path.abspath(op.script.data))]
+                continue
+            token = _token_operand(op)
+            run = runs.pop(token, None) if token is not None else None
+            if run is None:
+                continue
+            for result in top.results:
+                if isinstance(result.type, py.TokenType):
+                    runs[result] = run
+            demanded = [v for v in op.operands if not isinstance(v.type, py.TokenType)]
+            if isinstance(op, py.BindOp):
+                demanded = [v for v in op.values if not self._silent_import(v, run) and not self._stored_quietly(v, run)]
+            stack = [_producer(v)[0] for v in demanded]
+            while stack:
+                producer = stack.pop()
+                if producer in seen:
+                    continue
+                seen.add(producer)
+                if isinstance(producer, py.ImportOp):
+                    needed.add(producer.module.data)
+                    continue
+                if isinstance(producer, py.ExecOp) or _token_operand(producer) is not None:
+                    continue  # an effect's results: its own operands are demanded where it runs
+                if self.cache is not None and producer.name not in _NOT_STORED:
+                    key = self._op_key(producer, run)
+                    if key is not None and self.cache.contains(key):
+                        continue
+                needed.update(_library_named_by(producer))
+                stack.extend(_producer(v)[0] for v in producer.operands)
 
     def _guard(self, op: Operation, run: ScriptRun, action: Any) -> Any:
         """Runs a native effect; its failure is raised at the op's script line."""
@@ -388,6 +491,7 @@ class Executor:
     def _evaluate(self, value: SSAValue, run: ScriptRun) -> _Slot | _Failure:
         """Computes ``value`` and every value it needs, iteratively (graphs are deep)."""
         stack = [value]
+        computed_here: set[Operation] = set()  # this statement's ops: a cache hit would skip their warnings
         while stack:
             top = stack[-1]
             if top in run.values:
@@ -404,6 +508,7 @@ class Executor:
                         for result, slot in zip(outputs, hit):
                             run.values[result] = slot
                         self._hold(outputs, hit)
+                        self._replay_warnings(op, run)
                         continue
                     self._missed.add(content_key)
             missing = [v for v in op.operands if v not in run.values]
@@ -420,7 +525,17 @@ class Executor:
                 name = next(s.obj.name for s in operand_slots if isinstance(s.obj, Unbound))
                 failure = _Failure(NameError(f"name {name!r} is not defined"))
                 return failure
-            outcome = self._compute(op, backend_name, operand_slots, run)
+            # A cached value stands in for everything computed for it, so it must not
+            # hide warnings: none from this statement's inner ops (they are not
+            # stored with it) and none from a warned operand (merged from another
+            # statement, python computes it again here and warns again).
+            producers = [_producer(v)[0] for v in op.operands]
+            inner_warned = any(p in self._noisy and p in computed_here for p in producers)
+            storable = not inner_warned and not any(self._warnings.get(p) for p in producers)
+            outcome = self._compute(op, backend_name, operand_slots, run, storable)
+            computed_here.add(op)
+            if inner_warned or self._warnings.get(op):
+                self._noisy.add(op)
             self._replay_warnings(op, run)
             if isinstance(outcome, _Failure):
                 return outcome
@@ -429,7 +544,7 @@ class Executor:
             self._hold(outputs, outcome)
         return run.values[value]
 
-    def _compute(self, op: Operation, backend_name: str, operands: list[_Slot], run: ScriptRun) -> tuple[_Slot, ...] | _Failure:
+    def _compute(self, op: Operation, backend_name: str, operands: list[_Slot], run: ScriptRun, storable: bool = True) -> tuple[_Slot, ...] | _Failure:
         if isinstance(op, py.ArgOp):
             return (_Slot(self.arguments[op.arg.data], next(self._vids)),)
         key: tuple[Any, ...] = (op, *(s.vid for s in operands))
@@ -439,7 +554,7 @@ class Executor:
         if cached is not None:
             self.stats["memo_hits"] += 1
             return cached
-        content_key = self._op_key(op, run) if self.cache is not None else None
+        content_key = self._op_key(op, run) if self.cache is not None and storable else None
         if content_key is None:
             outcome = self._execute(op, backend_name, operands, None)
         else:
@@ -463,6 +578,10 @@ class Executor:
             return None
         started = time.perf_counter()
         value = self.cache.get(content_key)  # type: ignore[union-attr]
+        if isinstance(value, _Warned):
+            self._warnings[op] = _warning_messages(value.warnings)
+            self._any_warned = True
+            value = value.objects
         if value is MISS or not isinstance(value, tuple) or len(value) != len(op.results):
             return None
         self.stats["cache_hits"] += 1
@@ -478,21 +597,28 @@ class Executor:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                objects, used = _execute(op, backend_name, args)
+                with imports.importing() if isinstance(op, py.ImportOp) else contextlib.nullcontext():
+                    objects, used = _execute(op, backend_name, args)
         except Exception as exc:
             self._record(op, "failed", time.perf_counter() - started, backend_name, 0.0, content_key)
             self._warnings[op] = caught
             return _Failure(exc, op)
         self._warnings[op] = caught
         self._any_warned = self._any_warned or bool(caught)
+        if isinstance(op, py.ImportOp) and not caught and self.cache is not None:
+            imports.record_silent(self.cache, op.module.data, op.attr.data)
         elapsed = time.perf_counter() - started
         self.stats["backends"][used] += 1
         self.stats["computed"][op.name] += 1
         self._record(op, "computed", elapsed, used, 0.0, content_key)
         if content_key is None:
             return tuple(_Slot(o, next(self._vids)) for o in objects)
-        if op.name not in _NOT_STORED and (always_store or elapsed >= self._store_min_seconds):
-            if self.cache.put(content_key, tuple(objects)):  # type: ignore[union-attr]
+        if op.name not in _NOT_STORED and (always_store or elapsed >= self._store_min_seconds or _needs_expensive_import(op)):
+            # A rerun served from the cache must warn as this computation did.
+            stored = _Warned(tuple(objects), _warning_records(caught)) if caught else tuple(objects)
+            if caught:
+                self.cache.put(_warned_marker(self.cache, content_key), True)  # type: ignore[arg-type]
+            if self.cache.put(content_key, stored):  # type: ignore[union-attr]
                 self.stats["cache_stores"] += 1
                 self._missed.discard(content_key)
         return tuple(_Slot(o, next(self._vids), _result_key(content_key, i)) for i, o in enumerate(objects))
@@ -761,6 +887,31 @@ def _read_projected(op: df.ReadCsvOp, args: list[Any]) -> Any:
         frame = frame.iloc[:, positions]
     reference.check_profile(op, frame)
     return frame
+
+
+def _library_named_by(op: Operation) -> list[str]:
+    """Modules an op imports by name when it runs (``ml.estimator``'s class, ``ml.metric``'s function)."""
+    found = []
+    for value in op.properties.values():
+        if isinstance(value, StringAttr) and "." in value.data and imports.deferrable(value.data):
+            found.append(value.data.rsplit(".", 1)[0])
+    return found
+
+
+def _needs_expensive_import(op: Operation) -> bool:
+    """Whether recomputing the op would import scikit-learn or the like (a rerun need not, if it is stored)."""
+    if any(imports.expensive(module) for module in _library_named_by(op)):
+        return True
+    for operand in op.operands:
+        producer, _, _ = _producer(operand)
+        if isinstance(producer, py.ImportOp) and imports.expensive(producer.module.data):
+            return True
+    return False
+
+
+def _warned_marker(cache: ValueCache, content_key: str) -> str:
+    """Stored beside a value whose computation warned: whether it did is known without reading it."""
+    return cache.key("warned", content_key)
 
 
 def _result_key(content_key: str, index: int) -> str:

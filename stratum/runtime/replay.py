@@ -124,8 +124,9 @@ class RunWatch:
     base: str
     directory: str
     reads: dict[str, str] = field(default_factory=dict)  # outside files read -> content fingerprint
-    _states: dict[str, Any] = field(default_factory=dict)
+    _states: dict[str, Any] = field(default_factory=dict)  # each generator's state as the script last left it
     _seeded_first: dict[str, bool] = field(default_factory=dict)
+    _drawn: set[str] = field(default_factory=set)  # generators the script itself drew from before seeding
 
     def install(self, cache: ValueCache | None) -> None:
         self._cache = cache
@@ -142,6 +143,21 @@ class RunWatch:
         for name, module in _generators():
             self._states[name] = _state(name, module)
             self._wrap_seed(name, module)
+        from stratum.runtime import imports
+
+        imports.watch_imports(self)
+
+    def import_started(self) -> None:
+        """A library is about to be imported: a state change before it was the script's own draw."""
+        for name, module in _generators():
+            if name in self._states and name not in self._seeded_first and _state(name, module) != self._states[name]:
+                self._drawn.add(name)
+
+    def import_finished(self) -> None:
+        """Draws made while importing are the library's (rich and lightgbm draw at import), not the script's."""
+        for name, module in _generators():
+            if name in self._states:
+                self._states[name] = _state(name, module)
 
     def _wrap_seed(self, name: str, module: Any) -> None:
         original = module.seed
@@ -151,7 +167,7 @@ class RunWatch:
             if name not in watch._seeded_first:
                 value = args[0] if args else kwargs.get("seed", kwargs.get("a"))
                 # Deterministic only if nothing was drawn before and the seed is a value, not the OS.
-                watch._seeded_first[name] = value is not None and _state(name, module) == watch._states[name]
+                watch._seeded_first[name] = value is not None and name not in watch._drawn and _state(name, module) == watch._states[name]
             return original(*args, **kwargs)
 
         module.seed = seed
@@ -179,7 +195,9 @@ class RunWatch:
 
     def deterministic(self) -> bool:
         for name, module in _generators():
-            if name in self._states and _state(name, module) != self._states[name] and not self._seeded_first.get(name, False):
+            if self._seeded_first.get(name, False):
+                continue
+            if name in self._drawn or (name in self._states and _state(name, module) != self._states[name]):
                 return False
         return True
 

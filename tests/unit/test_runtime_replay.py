@@ -122,3 +122,89 @@ def test_unchanged_deterministic_scripts_are_replayed_byte_for_byte(tmp_path: Pa
 )
 def test_static_check(source: str, replayable: bool) -> None:
     assert replayable_source(source) is replayable
+
+
+def test_an_edited_script_reruns_from_the_cache_without_importing_what_it_does_not_use(tmp_path: Path) -> None:
+    """After one print of one script changes, the others replay and the edited one runs
+    alone: its imports whose modules no computed op needs are not evaluated (the
+    probe before forking finds none), every value comes from the cache, and its
+    output is python's. Also: a script whose library draws from `random` at import
+    (lightgbm does) stays replayable when that import happens in the worker."""
+    base, scripts, outside = _setup(tmp_path)
+    outside.unlink()
+    chosen = {name: scripts[name] for name in ("fits", "seeded", "input_rows")}
+    chosen["lgbm"] = tmp_path / "lgbm.py"
+    chosen["lgbm"].write_text(READ + "import lightgbm\nprint('rows', len(train))\n")
+    cache = tmp_path / "cache"
+    _run(chosen, base, tmp_path / "r1", cache)
+    edited = SCRIPTS["fits"].replace("print('RMSE',", "print('edited RMSE',")
+    chosen["fits"].write_text(edited)
+    second = _run(chosen, base, tmp_path / "r2", cache)
+    assert {name for name, e in second.items() if e["replayed"]} == {"seeded", "input_rows", "lgbm"}
+    fits = second["fits"]
+    # The one import evaluated is `import os` (os.makedirs runs again); pandas, numpy and
+    # sklearn are libraries whose values here all come from the cache or are not needed.
+    assert fits["computed"].get("python.import") == 1 and "ml.fit" not in fits["computed"] and fits["cache_hits"] > 0
+    workdir = tmp_path / "plain"
+    workdir.mkdir()
+    (workdir / "input").symlink_to(base / "input")
+    plain = subprocess.run([sys.executable, str(chosen["fits"])], cwd=workdir, capture_output=True, text=True, env=ENV)
+    assert fits["tree"]["stdout.txt"].decode() == plain.stdout and plain.stdout.startswith("edited RMSE")
+    assert fits["tree"]["working/submission.csv"] == (workdir / "working" / "submission.csv").read_bytes()
+
+
+def test_draws_a_library_makes_while_imported_are_not_the_scripts() -> None:
+    import random
+
+    from stratum.runtime import imports
+    from stratum.runtime.replay import RunWatch
+
+    import numpy as np
+
+    def watched(steps: list[str]) -> bool:
+        seeds = random.seed, np.random.seed  # the watch wraps them, as in a worker
+        watch = RunWatch("/nonexistent-base", "/nonexistent-dir")
+        watch.install(None)
+        try:
+            for step in steps:
+                if step == "import":
+                    with imports.importing():
+                        random.getrandbits(24)  # as rich.style does at import
+                elif step == "draw":
+                    random.random()
+                elif step == "seed":
+                    random.seed(3)
+            return watch.deterministic()
+        finally:
+            imports.watch_imports(None)
+            random.seed, np.random.seed = seeds
+
+    assert watched(["import"])
+    assert watched(["import", "seed", "draw"])
+    assert watched(["seed", "import", "draw"])
+    assert not watched(["draw", "import"])  # the script's own draw, before the import, still counts
+    assert not watched(["import", "draw"])
+    assert not watched(["draw", "import", "seed"])
+
+
+def test_a_script_that_looks_at_loaded_modules_imports_at_its_statements(tmp_path: Path) -> None:
+    """Deferring an import is invisible unless the script asks which modules are loaded:
+    one that reads ``sys.modules`` imports at its statements on a rerun, as python does."""
+    base, _, outside = _setup(tmp_path)
+    outside.unlink()
+    script = tmp_path / "looks.py"
+    body = (
+        READ + "from sklearn.linear_model import Ridge\nscore = Ridge().fit(train[['LotArea']], train['SalePrice']).score(train[['LotArea']], train['SalePrice'])\n"
+        "print('score', score)\nimport sys\nprint('loaded', 'sklearn.linear_model' in sys.modules)\n"
+    )
+    script.write_text(body)
+    cache = tmp_path / "cache"
+    _run({"looks": script}, base, tmp_path / "r1", cache)
+    script.write_text(body.replace("print('score',", "print('R2',"))
+    second = _run({"looks": script}, base, tmp_path / "r2", cache)["looks"]
+    assert not second["replayed"] and second["cache_hits"] > 0
+    workdir = tmp_path / "plain"
+    workdir.mkdir()
+    (workdir / "input").symlink_to(base / "input")
+    plain = subprocess.run([sys.executable, str(script)], cwd=workdir, capture_output=True, text=True, env=ENV)
+    assert plain.stdout.endswith("loaded True\n") and second["tree"]["stdout.txt"].decode() == plain.stdout

@@ -36,3 +36,34 @@ def test_warnings_appear_where_python_shows_them(tmp_path: Path, name: str) -> N
     plain, ran = python(tmp_path, str(script)), stratumc(tmp_path, "--run", str(script))
     assert "Warning" in plain.stderr
     assert ran == plain
+
+
+
+SCRIPTS["inner_expression"] = (
+    'import numpy as np\nimport pandas as pd\ntrain = pd.read_csv("./input/train.csv")\n'
+    'z = np.log(train["MasVnrArea"] - 10).fillna(0).clip(lower=-1)\nprint(z.sum())\n'
+)
+
+
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_values_reused_from_the_cache_warn_again(tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rerun that takes values from the value cache shows the warnings computing them gave:
+    a cached fit its ConvergenceWarning, and a value computed from a warning inner
+    expression (or from a value merged from another statement) is not stored at all."""
+    import json
+
+    monkeypatch.setenv("STRATUM_CACHE_MIN_SECONDS", "0")  # store every value the rules allow, however quick
+    script = make_task_dir(tmp_path) / f"{name}.py"
+    script.write_text(SCRIPTS[name])
+    plain = python(tmp_path, str(script))
+    assert "Warning" in plain.stderr
+    for attempt in ("cold", "warm"):
+        ran = stratumc(tmp_path, "--run", str(script), "--results", str(tmp_path / attempt), "--cache-dir", str(tmp_path / "cache"), "--no-replay")
+        assert ran.status == plain.status, ran.stderr
+        directory = tmp_path / attempt / name
+        assert (directory / "stderr.txt").read_text() == plain.stderr, attempt
+        assert (directory / "stdout.txt").read_text() == plain.stdout, attempt
+    (entry,) = json.loads((tmp_path / "warm" / "summary.json").read_text())["scripts"]
+    assert entry["cache_hits"] > 0
+    if name == "library_attributed":
+        assert "ml.fit" not in entry["computed"]  # the fit came from the cache, and warned
