@@ -9,7 +9,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 EMIT_STAGES = ("ir", "opt", "plan")
 
@@ -95,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
             batch = compile_scripts(scripts)
         elif background:
             trees = _check(scripts, args.passes)  # what compiling would refuse, refused here, before anything runs
-            compiling = _Compiling(scripts, args.passes, use_cache=not getattr(args, "no_cache", False))
+            prepared = _batch_options(args)
+            running = _scripts_to_run(prepared[0], [s.path for s in scripts]) if not args.report else None
+            compiling = _Compiling(scripts, args.passes, use_cache=not getattr(args, "no_cache", False), running=running)
         else:
             # Frontend + passes, reused from an earlier run of the same batch over the same data.
             optimized = compile_optimized(scripts, args.passes, use_cache=not getattr(args, "no_cache", False))
@@ -129,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         ops_total, ops_opaque, ops_after_opt = optimized.ops_total, optimized.ops_opaque, optimized.ops_after_opt
     if compiling is not None:
         run_stats: dict[str, object] = {}
-        status = _run_batch(compiling.module, [s.path for s in scripts], args, run_stats, compiling, trees)
+        status = _run_batch(compiling.module, [s.path for s in scripts], args, run_stats, compiling, trees, prepared)
         optimized = compiling.wait()  # waited for already, unless the run stopped before
         stats = _compile_stats(scripts, optimized.stats, optimized.ops_total, optimized.ops_opaque, optimized.ops_after_opt) if args.stats_json else {}
         stats.update(run_stats)
@@ -181,12 +183,17 @@ class _Compiling:
     importing the scripts' libraries (the controller's other long wait) and
     compiling then overlap on two cores. ``module`` is empty until ``wait``
     moves the compiled IR into it; the child sends it in the compile cache's
-    flat format and writes the cache entries after."""
+    flat format and writes the cache entries after.
 
-    def __init__(self, scripts: list, passes: str, *, use_cache: bool):
+    ``running``: when only these scripts will run (the others are replayed), the
+    plan holds only their part of the optimized batch (``driver.select_scripts``):
+    the whole batch is optimized, as its cache keys depend on it, but not lowered
+    or sent."""
+
+    def __init__(self, scripts: list, passes: str, *, use_cache: bool, running: set[int] | None = None):
         from xdsl.dialects.builtin import ModuleOp
 
-        self.scripts, self.passes, self.use_cache = scripts, passes, use_cache
+        self.scripts, self.passes, self.use_cache, self.running = scripts, passes, use_cache, running
         self.module = ModuleOp([])
         self.optimized: object = None
         # Lowering needs pandas (the backends' adapters; the frontend's dtype rules) and
@@ -204,11 +211,17 @@ class _Compiling:
 
     def _child(self, fd: int) -> NoReturn:
         try:
+            import copy
+
             from stratum import compile_cache
-            from stratum.driver import compile_optimized, lower
+            from stratum.driver import compile_optimized, lower, select_scripts
 
             later: list = []
-            optimized = compile_optimized(self.scripts, self.passes, use_cache=self.use_cache, later=later)
+            optimized = compile_optimized(self.scripts, self.passes, use_cache=self.use_cache, later=later, defer_entry=self.running is not None)
+            if self.running is not None:
+                whole = optimized  # its cache entry is written after sending, from the module as optimized
+                optimized = copy.copy(whole)
+                optimized.module = select_scripts(whole.module, self.running)  # type: ignore[attr-defined]
             lower(optimized.module)
             data = compile_cache.entry(optimized, {})
             if data is not None:
@@ -286,12 +299,32 @@ def _preload(module: object, scripts: set[int] | None = None) -> None:
     _import_heavy(names)
 
 
-def _preload_compiling(compiling: _Compiling, trees: list, scripts: set[int]) -> None:
+def _preload_compiling(compiling: _Compiling, trees: list, scripts: set[int], cache: object = None, workdir: Path | None = None) -> None:
     """``_preload`` while the batch compiles: the modules the scripts that will run
     import, read from their syntax trees; then the compiled batch, and the backends
-    its plan names (what lowering here imported before the compile moved out)."""
+    its plan names (what lowering here imported before the compile moved out).
+
+    With one script to run, nothing imported here is shared by other workers, and
+    on a rerun after a small edit the cache holds most of its values: then the
+    compile is waited for first and only what the run would import is imported
+    (scikit-learn is often most of an edited script's rerun; imports.py)."""
     import ast
 
+    if len(scripts) == 1 and cache is not None:
+        # numpy and pandas (needed to unpickle most cached values) overlap the compile;
+        # what else the run needs is known once the plan is.
+        _import_heavy({"numpy", "pandas"})
+        optimized = compiling.wait()
+        from stratum.runtime.executor import Executor
+
+        try:
+            names = Executor(optimized.module, scripts=scripts, cache=cache).imports_needed(workdir)  # type: ignore[attr-defined]
+        except Exception:  # only a guess at what to preload: the worker imports what it needs anyway
+            names = {"numpy", "pandas", "sklearn"}
+        _import_heavy(names)
+        import stratum.runtime.errors
+        import stratum.runtime.replay  # noqa: F401
+        return
     names = {"numpy", "pandas", "sklearn"} if scripts else set()
     for k in scripts:
         for node in ast.walk(trees[k]):
@@ -332,19 +365,27 @@ def _import_heavy(names: set[str]) -> None:
             gc.enable()
 
 
-def _run_batch(module: object, paths: list[str], args: argparse.Namespace, stats: dict[str, object], compiling: _Compiling | None = None, trees: list | None = None) -> int:
+def _scripts_to_run(options: Any, paths: list[str]) -> set[int] | None:
+    """The scripts that will run rather than be replayed; None when that is all of them.
+
+    Looked up once, here, before the batch compiles: the compile then lowers and
+    sends only what these scripts run, and ``run_batch`` uses the same lookups.
+    """
+    from stratum.runtime.batch import Replays
+
+    options.replays = Replays(paths, options)
+    running = {k for k in range(len(paths)) if not options.replays.will_replay(k)}
+    return running if len(running) < len(paths) else None
+
+
+def _batch_options(args: argparse.Namespace) -> tuple[Any, str | None]:
+    """The batch's options (its value cache opened), and the scratch cache directory of --no-cache."""
     import tempfile
 
-    from stratum.runtime.batch import BatchOptions, print_table, run_batch
+    from stratum.runtime.batch import BatchOptions
 
     scratch = None if not args.no_cache else tempfile.mkdtemp(prefix="stratum-values-")
     cache = _cache(args, scratch=scratch)
-    if args.executor == "ray":
-        preload = None  # Ray's workers import for themselves
-    elif compiling is not None:
-        preload = functools.partial(_preload_compiling, compiling, trees)
-    else:
-        preload = functools.partial(_preload, module)
     options = BatchOptions(
         workdir=Path(args.workdir or ".").resolve(),
         results=Path(args.results),
@@ -353,9 +394,24 @@ def _run_batch(module: object, paths: list[str], args: argparse.Namespace, stats
         cache=cache,  # type: ignore[arg-type]
         progress=sys.stderr.isatty(),
         replay=not args.no_replay,
-        preload=preload,
         memory_budget=args.memory_budget,
     )
+    return options, scratch
+
+
+def _run_batch(
+    module: object, paths: list[str], args: argparse.Namespace, stats: dict[str, object], compiling: _Compiling | None = None, trees: list | None = None, prepared: tuple[Any, str | None] | None = None
+) -> int:
+    from stratum.runtime.batch import print_table, run_batch
+
+    options, scratch = prepared if prepared is not None else _batch_options(args)
+    cache = options.cache
+    if args.executor == "ray":
+        options.preload = None  # Ray's workers import for themselves
+    elif compiling is not None:
+        options.preload = functools.partial(_preload_compiling, compiling, trees, cache=cache, workdir=options.workdir)
+    else:
+        options.preload = functools.partial(_preload, module)
     try:
         if args.executor == "ray":
             from stratum.runtime.ray_executor import RayUnavailable, run_batch_ray

@@ -11,6 +11,7 @@ from typing import Any
 from io import StringIO
 
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.printer import Printer
 
@@ -116,12 +117,15 @@ class Optimized:
     ops_after_opt: int
 
 
-def compile_optimized(scripts: list[Any], passes: str = DEFAULT_PIPELINE, *, use_cache: bool = True, later: list[Callable[[], None]] | None = None) -> Optimized:
+def compile_optimized(
+    scripts: list[Any], passes: str = DEFAULT_PIPELINE, *, use_cache: bool = True, later: list[Callable[[], None]] | None = None, defer_entry: bool = False
+) -> Optimized:
     """Frontend + ``passes``, reusing an earlier compilation of the same batch over the same data,
     or else the frontend's output of each unchanged script (see ``compile_cache``).
 
     ``later``: the batch's cache entry is taken now but written by calling what
-    is appended there (a caller with something more urgent to do first)."""
+    is appended there (a caller with something more urgent to do first); with
+    ``defer_entry`` it is also taken then (the caller leaves the module as it is)."""
     from stratum import compile_cache
     from stratum import frontend
     from stratum.ir import python as py
@@ -148,12 +152,52 @@ def compile_optimized(scripts: list[Any], passes: str = DEFAULT_PIPELINE, *, use
         module.verify()
     result = Optimized(module, stats, ops_total, ops_opaque, count_ops(module))
     if cache_key is not None:
+        if later is not None and defer_entry:
+            later.append(lambda: compile_cache.write(cache_key, compile_cache.entry(result, data_files)))
+            return result
         data = compile_cache.entry(result, data_files)
         if later is None:
             compile_cache.write(cache_key, data)
         else:
             later.append(lambda: compile_cache.write(cache_key, data))
     return result
+
+
+def select_scripts(module: ModuleOp, scripts: set[int]) -> ModuleOp:
+    """A copy of the batch holding only what ``scripts`` run: their effects and the pure ops those need.
+
+    Ops keep their attributes (fusion, projections, the ``python.script_begin``
+    index), so each op computes what it computes in the whole batch, under the
+    same cache keys; only the other scripts' work is left out. Used when the
+    others are replayed: lowering, sending and walking their ops would be for nothing.
+    """
+    from stratum.ir import python as py
+
+    ops = list(module.body.block.ops)
+    tokens: set[Any] = set()
+    kept: set[Any] = set()
+    for op in ops:
+        if isinstance(op, py.ScriptBeginOp):
+            if op.index.data in scripts:
+                kept.add(op)
+                tokens.update(op.results)
+            continue
+        if any(operand in tokens for operand in op.operands if isinstance(operand.type, py.TokenType)):
+            kept.add(op)
+            tokens.update(r for r in op.results if isinstance(r.type, py.TokenType))
+    # Everything those ops use, inside their regions too (nested ops may use values from above).
+    stack = list(kept)
+    while stack:
+        for inner in stack.pop().walk():
+            for operand in inner.operands:
+                owner = operand.owner
+                if isinstance(owner, Operation) and owner not in kept and owner.parent_op() is module:
+                    kept.add(owner)
+                    stack.append(owner)
+    mapper: dict[Any, Any] = {}
+    selected = ModuleOp([op.clone(mapper) for op in ops if op in kept])
+    selected.attributes.update(module.attributes)
+    return selected
 
 
 def _script_part(script: Any, use_cache: bool) -> Any:

@@ -81,6 +81,7 @@ class BatchOptions:
     # their libraries once, so every worker inherits them.
     preload: Callable[[set[int]], None] | None = None
     memory_budget: int | None = None  # bytes of intermediates per worker above which they spill (spill.py)
+    replays: Replays | None = None  # looked up already (by the caller, before compiling); else here
 
 
 @dataclass
@@ -329,7 +330,7 @@ def run_batch(module: ModuleOp, paths: list[str], options: BatchOptions) -> Batc
     running: dict[int, _Running] = {}
     progress = _Progress(len(paths)) if options.progress else None
     batch_started = time.perf_counter()
-    replays = Replays(paths, options)
+    replays = options.replays if options.replays is not None else Replays(paths, options)
     if options.preload is not None:
         options.preload({k for k in range(len(paths)) if not replays.will_replay(k)})
     try:
