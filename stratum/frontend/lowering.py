@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xdsl.dialects.builtin import ArrayAttr, CallSiteLoc, FileLineColLoc, IntAttr, NameLoc, StringAttr, UnitAttr
+from xdsl.dialects.builtin import ArrayAttr, CallSiteLoc, IntAttr, NameLoc, StringAttr, UnitAttr
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 
 from stratum.frontend import library as lib

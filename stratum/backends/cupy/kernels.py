@@ -48,7 +48,6 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 

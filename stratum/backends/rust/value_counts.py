@@ -13,7 +13,6 @@ runs pandas.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 import stratum.backends.rust as backend
