@@ -349,7 +349,7 @@ _STEPS = {
 
 @settings(max_examples=6, deadline=None)  # each example is two grid searches
 @given(
-    numeric=st.lists(st.sampled_from(sorted(_STEPS)), min_size=1, max_size=3),
+    numeric=st.lists(st.sampled_from(sorted(_STEPS)), min_size=1, max_size=3, unique=True),
     pandas_output=st.booleans(),
     seed=st.integers(0, 3),
 )
