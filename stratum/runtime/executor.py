@@ -355,7 +355,7 @@ class Executor:
             op, _ = _unwrap(top)
             if isinstance(op, py.ScriptBeginOp):
                 if self.scripts is None or op.index.data in self.scripts:
-                    runs[top.results[0]] = ScriptRun(op.index.data, op.script.data, types.ModuleType("__main__"))
+                    runs[top.results[0]] = ScriptRun(op.index.data, op.script.data, _script_module(op.script.data))
                     # Modules are looked up as the script's worker will: its directory first.
                     sys.path[0:1] = [os.path.dirname(os.path.abspath(op.script.data))]
                 continue

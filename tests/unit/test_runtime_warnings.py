@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,6 @@ def test_warnings_appear_where_python_shows_them(tmp_path: Path, name: str) -> N
     assert ran == plain
 
 
-
 SCRIPTS["inner_expression"] = (
     'import numpy as np\nimport pandas as pd\ntrain = pd.read_csv("./input/train.csv")\n'
     'z = np.log(train["MasVnrArea"] - 10).fillna(0).clip(lower=-1)\nprint(z.sum())\n'
@@ -50,8 +50,6 @@ def test_values_reused_from_the_cache_warn_again(tmp_path: Path, name: str, monk
     """A rerun that takes values from the value cache shows the warnings computing them gave:
     a cached fit its ConvergenceWarning, and a value computed from a warning inner
     expression (or from a value merged from another statement) is not stored at all."""
-    import json
-
     monkeypatch.setenv("STRATUM_CACHE_MIN_SECONDS", "0")  # store every value the rules allow, however quick
     script = make_task_dir(tmp_path) / f"{name}.py"
     script.write_text(SCRIPTS[name])
