@@ -232,8 +232,13 @@ class Executor:
                 if self._pool is not None:
                     self._pool.position = position
                 if not run.finished:
+                    started = time.perf_counter()
                     with _as_main(run.module):
                         self._effect(op, run, list(top.results))
+                    if self.records is not None and not isinstance(op, (py.BindOp, py.ScriptEndOp)):
+                        # Effects are never shared nor stored: the report shows where a script's time went.
+                        how = "ran" if run.exit_code is None else "failed" if run.exception is not None else "exited"
+                        self._record(op, how, time.perf_counter() - started, backend_name, 0.0, None)
                 for result in top.results:
                     if isinstance(result.type, py.TokenType):
                         self._runs[result] = run

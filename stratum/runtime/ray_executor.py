@@ -102,7 +102,7 @@ class ObjectStoreCache:
     """The value cache a script's child process sees: the object store (through its parent), then the disk.
 
     It has the interface the executor uses of ``ValueCache``: ``key``,
-    ``file_fingerprint``, ``get``, ``put``, ``lock`` and ``stats``.
+    ``file_fingerprint``, ``contains``, ``get``, ``put``, ``lock`` and ``stats``.
     """
 
     def __init__(self, channel: socket.socket, disk: ValueCache | None):
@@ -135,6 +135,10 @@ class ObjectStoreCache:
                 return None
             self._file_hashes[memo_key] = fingerprint
         return self._file_hashes[memo_key]
+
+    def contains(self, key: str) -> bool:
+        """Whether the object store or the disk holds ``key`` (nothing is fetched)."""
+        return bool(self._call("contains", key)) or (self.disk is not None and self.disk.contains(key))
 
     def get(self, key: str, *, count: bool = True) -> Any:
         payload = self._call("get", key)
@@ -380,6 +384,8 @@ def _serve(ray: Any, directory_actor: Any, holder: str, held: set[str], request:
             return ray.get(wrapped[0])
         except Exception:  # an object whose owner died: recompute
             return None
+    if kind == "contains":
+        return ray.get(directory_actor.lookup.remote(key)) is not None
     if kind == "put":
         ray.get(directory_actor.publish.remote(key, [ray.put(request[2])]))
         return True

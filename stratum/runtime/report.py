@@ -4,7 +4,8 @@ It shows the scripts and their outcome, the batch graph as a matrix (one row
 per op, one column per script, a dot where the script uses the op, joined
 across the row when the op is shared), and per op: where it comes from, the
 backend that ran it, how long it took and how each script obtained its value
-(computed, read from the cache, or waited for while another worker computed it).
+(computed, read from the cache, or waited for while another worker computed it;
+an effect ran, failed or exited the script).
 No scripts, styles or fonts are loaded from anywhere.
 """
 
@@ -24,7 +25,15 @@ from stratum.runtime.batch import BatchOutcome
 
 _HIDDEN = {"python.import", "python.constant", "python.getattr", "python.bind", "python.script_begin", "python.script_end", "python.build"}
 _LABEL_PROPS = ("column", "columns", "fn", "method", "class", "path", "func", "metric", "attr", "module", "source")
-_COLOURS = {"computed": "#1f77b4", "cache": "#2ca02c", "waited": "#17becf", "failed": "#d62728", "not reached": "#cccccc"}
+_COLOURS = {
+    "computed": "#1f77b4",
+    "cache": "#2ca02c",
+    "waited": "#17becf",
+    "ran": "#8c564b",  # an effect (print, to_csv, opaque code): never shared nor stored
+    "exited": "#ff7f0e",
+    "failed": "#d62728",
+    "not reached": "#cccccc",
+}
 _STATUS = {"ok": "#2ca02c", "error": "#d62728", "timeout": "#ff7f0e", "crashed": "#9467bd"}
 
 
@@ -84,7 +93,7 @@ def collect(module: ModuleOp, outcome: BatchOutcome) -> list[dict[str, Any]]:
                 row["uses"].setdefault(k, "not reached")
                 continue
             row["uses"][k] = record["how"]
-            if record["how"] in ("computed", "failed"):
+            if record["how"] in ("computed", "ran", "exited", "failed"):
                 row["seconds"] += record["seconds"]
                 if record.get("backend") and record["backend"] not in row["backends"]:
                     row["backends"].append(record["backend"])

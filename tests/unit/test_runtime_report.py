@@ -13,7 +13,9 @@ import pytest
 
 from helpers import ROOT
 
-BODY = 'import pandas as pd\ntrain = pd.read_csv("./input/train.csv")\nprint("rows", len(train))\nprint("RMSE", {value})\n'
+# Each script uses the shared frame in an op of its own (head(n) differs), so every
+# script needs the read itself: none can skip it through a cached consumer.
+BODY = 'import pandas as pd\ntrain = pd.read_csv("./input/train.csv")\nprint("rows", len(train.head({rows})))\nprint("RMSE", {value})\n'
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +27,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     scripts = []
     for i in range(3):
         path = tmp / f"s{i}.py"
-        path.write_text(BODY.format(value=i / 10))
+        path.write_text(BODY.format(rows=i + 1, value=i / 10))
         scripts.append(str(path))
     out = tmp / "results" / "report.html"
     subprocess.run(
@@ -45,6 +47,9 @@ def test_report_is_self_contained_and_shows_sharing(report: Path) -> None:
     ops_table = text[text.index('<table id="ops">'):]
     row = next(r for r in ops_table.split("<tr") if "df.read_csv path=./input/train.csv" in r)
     assert "class='shared'" in row and row.count(": computed</span>") == 1 and row.count(": cache</span>") + row.count(": waited</span>") == 2
+    # Each script's prints are its own effects, shown as run by that script alone.
+    prints = [r for r in ops_table.split("<tr") if "<code>python.print</code>" in r]
+    assert len(prints) == 6 and all(r.count(": ran</span>") == 1 and "class=''" in r for r in prints)
 
 
 def _browser() -> str | None:
