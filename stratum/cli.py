@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         _fail("--timeout must be positive")
     if args.workdir is not None and not os.path.isdir(args.workdir):
         _fail(f"--workdir {args.workdir!r} is not a directory")
-    from stratum.driver import UnknownPass, compile_optimized, count_ops, lower, optimize_and_lower
+    from stratum.driver import STRICT, UnknownPass, compile_plan, count_ops, optimize_and_lower
     from stratum.frontend import Script, ScriptSyntaxError, compile_scripts
     from stratum.ir import python as py
 
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             compiling = _Compiling(scripts, args.passes, use_cache=not getattr(args, "no_cache", False), running=running)
         else:
             # Frontend + passes, reused from an earlier run of the same batch over the same data.
-            optimized = compile_optimized(scripts, args.passes, use_cache=not getattr(args, "no_cache", False))
+            optimized = compile_plan(scripts, args.passes, use_cache=not getattr(args, "no_cache", False))
     except ScriptSyntaxError as wrapped:
         e = wrapped.error
         if args.run:
@@ -120,13 +120,17 @@ def main(argv: list[str] | None = None) -> int:
             stages = optimize_and_lower(batch.module, args.passes, keep_text=args.emit is not None, record_each_pass=args.print_ir_after_all)
         except UnknownPass as error:
             _fail(str(error))
+        except Exception as bug:
+            if STRICT:
+                raise
+            # A pass that cannot handle this IR (an xDSL pass given with -p, or a bug of ours).
+            _fail(f"the pass pipeline failed on this batch: {type(bug).__name__}: {bug} (STRATUM_STRICT_FRONTEND=1 shows where)", 3)
         for name, text in stages.after_pass:
             sys.stderr.write(f"// -----// IR Dump After {name} //----- //\n{text}")
         if args.emit:
             sys.stdout.write(getattr(stages, args.emit))
         module, script_stats, ops_after_opt = batch.module, batch.stats, stages.ops_after_opt
     elif compiling is None:
-        lower(optimized.module)
         module, script_stats = optimized.module, optimized.stats
         ops_total, ops_opaque, ops_after_opt = optimized.ops_total, optimized.ops_opaque, optimized.ops_after_opt
     if compiling is not None:
@@ -159,6 +163,7 @@ def _compile_stats(scripts: list, script_stats: list, ops_total: int, ops_opaque
         "statements_opaque": sum(s.opaque_statements for s in script_stats),
         "per_script": [
             {"script": sc.path, "statements": st.statements, "native": st.native_statements, "opaque": st.opaque_statements}
+            | ({"fallback": st.fallback} if getattr(st, "fallback", None) else {})
             for sc, st in zip(scripts, script_stats)
         ],
     }
@@ -211,18 +216,11 @@ class _Compiling:
 
     def _child(self, fd: int) -> NoReturn:
         try:
-            import copy
-
             from stratum import compile_cache
-            from stratum.driver import compile_optimized, lower, select_scripts
+            from stratum.driver import compile_plan
 
-            later: list = []
-            optimized = compile_optimized(self.scripts, self.passes, use_cache=self.use_cache, later=later, defer_entry=self.running is not None)
-            if self.running is not None:
-                whole = optimized  # its cache entry is written after sending, from the module as optimized
-                optimized = copy.copy(whole)
-                optimized.module = select_scripts(whole.module, self.running)  # type: ignore[attr-defined]
-            lower(optimized.module)
+            later: list = []  # cache entries, written after sending
+            optimized = compile_plan(self.scripts, self.passes, use_cache=self.use_cache, running=self.running, later=later)
             data = compile_cache.entry(optimized, {})
             if data is not None:
                 with os.fdopen(fd, "wb") as f:
@@ -240,7 +238,7 @@ class _Compiling:
         if self.optimized is not None:
             return self.optimized
         from stratum import compile_cache
-        from stratum.driver import Optimized, compile_optimized, lower
+        from stratum.driver import Optimized, compile_plan
 
         with os.fdopen(self.read, "rb") as f:
             data = f.read()
@@ -250,8 +248,7 @@ class _Compiling:
         except Exception:
             optimized = None
         if not isinstance(optimized, Optimized):
-            optimized = compile_optimized(self.scripts, self.passes, use_cache=self.use_cache)
-            lower(optimized.module)
+            optimized = compile_plan(self.scripts, self.passes, use_cache=self.use_cache)
         compiled = optimized.module
         self.module.detach_region(0)
         self.module.add_region(compiled.detach_region(0))

@@ -22,6 +22,8 @@ from stratum.passes import DEFAULT_PIPELINE, LOWERING_PIPELINE, available_passes
 # Verifying the whole module after the pipeline costs as much as the passes;
 # the test suite turns it on (tests/conftest.py), as does STRATUM_VERIFY=1.
 VERIFY = os.environ.get("STRATUM_VERIFY", "") not in ("", "0")
+# Frontend, pass and lowering bugs raise, instead of running the affected scripts as written.
+STRICT = os.environ.get("STRATUM_STRICT_FRONTEND", "") not in ("", "0")
 
 
 class UnknownPass(ValueError):
@@ -140,14 +142,23 @@ def compile_optimized(
         data_files: dict[str, tuple[int, int, str]] = {}
         for part in parts:
             data_files.update(part.data_files)
-        stats = [p.stats for p in parts]
         module = frontend.assemble(parts)
         ops_total = ops_opaque = 0
         for op in module.walk():  # one walk for both counts
             ops_total += 1
             ops_opaque += isinstance(op, py.ExecOp)
         ops_total -= 1  # the module itself, as count_ops
-        build_pipeline(passes).apply(stratum_context(), module)
+        pipeline = build_pipeline(passes)
+        try:
+            pipeline.apply(stratum_context(), module)
+        except Exception as bug:
+            if STRICT:
+                raise
+            parts = _parts_passes_accept(scripts, passes, use_cache, _describe("pass pipeline", bug))
+            module = frontend.assemble(parts)
+            pipeline.apply(stratum_context(), module)  # the passes have nothing left to fail on
+            cache_key = None  # a bug's workaround is not kept: a fixed Stratum compiles anew
+        stats = [p.stats for p in parts]
     if VERIFY:
         module.verify()
     result = Optimized(module, stats, ops_total, ops_opaque, count_ops(module))
@@ -200,6 +211,71 @@ def select_scripts(module: ModuleOp, scripts: set[int]) -> ModuleOp:
     return selected
 
 
+def _describe(stage: str, bug: BaseException) -> str:
+    return f"{stage}: {type(bug).__name__}: {bug}"
+
+
+def _parts_passes_accept(scripts: list[Any], passes: str, use_cache: bool, why: str) -> list[Any]:
+    """After the pipeline failed on the batch: each script compiled alone, and run
+    as written if the pipeline fails on it alone too (sharing with the others is
+    lost for this batch, nothing else). If the batch still fails together, every
+    script runs as written."""
+    from stratum import frontend
+
+    accepted = []
+    for script in scripts:
+        alone = frontend.assemble([_script_part(script, use_cache)])
+        try:
+            build_pipeline(passes).apply(stratum_context(), alone)
+            accepted.append(True)
+        except Exception:
+            accepted.append(False)
+    if all(accepted) or not any(accepted):
+        # The failure needs several scripts together, or every one of them has it.
+        return [frontend.as_written(s, why) for s in scripts]
+
+    def parts() -> list[Any]:  # anew each time: assembling moves a part's ops away
+        return [_script_part(s, use_cache) if ok else frontend.as_written(s, why) for s, ok in zip(scripts, accepted)]
+
+    try:
+        build_pipeline(passes).apply(stratum_context(), frontend.assemble(parts()))
+    except Exception:
+        return [frontend.as_written(s, why) for s in scripts]
+    return parts()
+
+
+def compile_plan(
+    scripts: list[Any], passes: str = DEFAULT_PIPELINE, *, use_cache: bool = True, running: set[int] | None = None, later: list[Callable[[], None]] | None = None
+) -> Optimized:
+    """The batch compiled, optimized and lowered to its plan (only ``running``'s part, when given).
+
+    Lowering that fails inside Stratum makes every script of the plan run as
+    written: the plan is then trivially lowered, and the scripts behave as under python."""
+    import copy
+
+    from stratum import frontend
+
+    optimized = compile_optimized(scripts, passes, use_cache=use_cache, later=later, defer_entry=running is not None and later is not None)
+    if running is not None:
+        whole = optimized  # its cache entry is written from the module as optimized
+        optimized = copy.copy(whole)
+        optimized.module = select_scripts(whole.module, running)
+    try:
+        lower(optimized.module)
+    except Exception as bug:
+        if STRICT:
+            raise
+        why = _describe("lowering", bug)
+        parts = [frontend.as_written(s, why) for s in scripts]
+        optimized = copy.copy(optimized)
+        optimized.stats = [p.stats for p in parts]
+        optimized.module = frontend.assemble(parts)
+        if running is not None:
+            optimized.module = select_scripts(optimized.module, running)
+        lower(optimized.module)
+    return optimized
+
+
 def _script_part(script: Any, use_cache: bool) -> Any:
     """The frontend's output for one script: from the compile cache, or lowered (and stored)."""
     from stratum import compile_cache
@@ -213,7 +289,14 @@ def _script_part(script: Any, use_cache: bool) -> Any:
         if isinstance(hit, frontend.ScriptPart):
             return hit
     profile.consulted.clear()  # what this script's lowering reads, for its entry
-    part = frontend.lower_script(script)
+    try:
+        part = frontend.lower_script(script)
+    except frontend.ScriptSyntaxError:
+        raise
+    except Exception as bug:
+        if STRICT:
+            raise
+        return frontend.as_written(script, _describe("frontend", bug))  # not stored: a fixed Stratum compiles it anew
     part.data_files = dict(profile.consulted)
     if part_key is not None:
         compile_cache.store(part_key, part, part.data_files)  # before `assemble` moves its ops away

@@ -97,6 +97,44 @@ def lower_script(script: Script, base_dir: Path | None = None) -> ScriptPart:
     return ScriptPart(ModuleOp(Region(block)), script_lowering.stats, counter.drawn)
 
 
+AS_WRITTEN_ATTR = "stratum.as_written"  # on a script's python.script_begin: why it runs as written
+
+
+def as_written_reasons(module: ModuleOp) -> dict[int, str]:
+    """Batch position -> why that script runs as written (see ``as_written``)."""
+    from stratum.ir import plan
+    from stratum.ir import python as py
+
+    reasons = {}
+    for top in module.body.block.ops:
+        op = top.body.block.first_op if isinstance(top, plan.TaskOp) else top
+        if isinstance(op, py.ScriptBeginOp) and AS_WRITTEN_ATTR in op.attributes:
+            reasons[op.index.data] = op.attributes[AS_WRITTEN_ATTR].data  # type: ignore[attr-defined]
+    return reasons
+
+
+def as_written(script: Script, why: str) -> ScriptPart:
+    """``script`` as one ``python.exec`` of its whole source: what runs when compiling it
+    natively failed inside Stratum (a bug must cost speed, never the script's behaviour).
+
+    Built by hand, with none of the lowering's analyses, so it cannot fail the
+    same way; the code keeps the script's file name and line numbers."""
+    from xdsl.dialects.builtin import ArrayAttr, IntAttr, StringAttr
+
+    from stratum.ir import python as py
+
+    filename = StringAttr(os.path.abspath(script.path))
+    begin = py.ScriptBeginOp(properties={"script": filename, "index": IntAttr(0)}, attributes={AS_WRITTEN_ATTR: StringAttr(why)}, result_types=[py.TokenType()])
+    properties = {"source": StringAttr(script.source), "names_in": ArrayAttr([]), "names_out": ArrayAttr([])}
+    run = py.ExecOp(operands=[begin.token, []], properties=properties, result_types=[py.TokenType(), []])
+    run.location = py.location(filename, 1, 1)
+    end = py.ScriptEndOp(operands=[run.next, []])
+    statements = len(parse(script).body)
+    stats = LoweringStats(statements=statements, opaque_statements=statements, opaque_reasons=[(1, why)])
+    stats.fallback = why
+    return ScriptPart(ModuleOp(Region(Block([begin, run, end]))), stats, 0)
+
+
 def assemble(parts: list[ScriptPart]) -> ModuleOp:
     """One module of ``parts`` in batch order, op for op what lowering every script
     into one block gives: script indices are their positions, identity numbers

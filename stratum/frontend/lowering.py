@@ -169,6 +169,8 @@ class LoweringStats:
     opaque_statements: int = 0
     # (line, why) of each statement that stayed opaque, for coverage reports.
     opaque_reasons: list[tuple[int, str]] = field(default_factory=list)
+    # Set when compiling the script failed inside Stratum and it runs as written (``frontend.as_written``).
+    fallback: str | None = None
 
 
 _UNROLL_LIMIT = 128

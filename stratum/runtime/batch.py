@@ -66,6 +66,7 @@ class ScriptResult:
     replayed: bool = False  # nothing it depends on changed: its earlier outcome was replayed (replay.py)
     spills: int = 0  # values the buffer pool wrote to disk (with a memory budget), and read back
     reloads: int = 0
+    fallback: str | None = None  # why the script ran as written, when compiling it failed inside Stratum
 
 
 @dataclass
@@ -312,6 +313,13 @@ def prepare_directories(ids: list[str], options: BatchOptions) -> list[list[Path
     return created
 
 
+def note_fallbacks(results: list[ScriptResult], module: ModuleOp) -> None:
+    from stratum.frontend import as_written_reasons
+
+    for k, why in as_written_reasons(module).items():
+        results[k].fallback = why
+
+
 def write_summary(results: list[ScriptResult], seconds: float, options: BatchOptions, **extra: Any) -> None:
     summary: dict[str, Any] = {"seconds": round(seconds, 3), **extra, "scripts": [asdict(r) for r in results]}
     if options.cache is not None:
@@ -388,6 +396,7 @@ def run_batch(module: ModuleOp, paths: list[str], options: BatchOptions) -> Batc
             progress.stop()
         shutil.rmtree(scratch, ignore_errors=True)
     seconds = time.perf_counter() - batch_started
+    note_fallbacks(results, module)
     write_summary(results, seconds, options)
     return BatchOutcome(results, seconds, records)
 

@@ -48,6 +48,7 @@ from stratum.runtime.batch import (
     ScriptResult,
     _finish,
     _worker,
+    note_fallbacks,
     prepare_directories,
     script_ids,
     write_summary,
@@ -458,5 +459,6 @@ def run_batch_ray(module: ModuleOp, paths: list[str], options: BatchOptions, *, 
         if started_here:
             ray.shutdown()
     seconds = time.perf_counter() - batch_started
+    note_fallbacks(results, module)
     write_summary(results, seconds, options, executor="ray")
     return BatchOutcome(results, seconds, records)
