@@ -24,6 +24,7 @@ from typing import Any
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Region
 
+from stratum import driver
 from stratum.driver import optimize_and_lower, print_ir
 from stratum.passes import DEFAULT_PIPELINE
 
@@ -52,7 +53,7 @@ class CompiledFunction:
         self._node, self._source = self._find_source()
         if self._node is not None:
             self.not_compiled = _unsupported_reason(self._node)
-        self._generic = self._compile({}) if self.not_compiled is None else None
+        self._generic = self._compile_or_fall_back({}) if self.not_compiled is None else None
 
     @property
     def ir(self) -> str | None:
@@ -108,6 +109,16 @@ class CompiledFunction:
         stages = optimize_and_lower(module, self.passes, keep_text=True)
         return _Version(module, ir, stages.opt, stages.plan)
 
+    def _compile_or_fall_back(self, samples: dict[str, Any]) -> _Version | None:
+        try:
+            return self._compile(samples)
+        except Exception as bug:
+            if driver.STRICT:
+                raise
+            # A bug of Stratum's costs the caller nothing but speed: from now on, the function as written.
+            self.not_compiled = f"compiling failed inside Stratum: {type(bug).__name__}: {bug}"
+            return None
+
     def _arguments(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         bound = self._signature.bind(*args, **kwargs)
         bound.apply_defaults()
@@ -126,7 +137,10 @@ class CompiledFunction:
         key = tuple((name, argument_signature(value)) for name, value in arguments.items())
         version = self._versions.get(key)
         if version is None:
-            version = self._versions[key] = self._compile(arguments)
+            version = self._compile_or_fall_back(arguments)
+            if version is None:
+                return self.fn(*args, **kwargs)
+            self._versions[key] = version
         executor = Executor(version.module, arguments=arguments)
         (run,) = executor.run()
         self.last_run_stats = executor.stats

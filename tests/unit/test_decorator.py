@@ -54,3 +54,23 @@ def test_versions_are_specialized_per_schema() -> None:
 def test_unsupported_bodies_fall_back_to_the_original_function() -> None:
     assert early_return(5) == 1 and early_return(-5) == 2
     assert "returns before its last statement" in early_return.explain()
+
+
+def test_a_compile_bug_runs_the_function_as_written(monkeypatch) -> None:
+    import stratum.decorator
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("injected bug")
+
+    monkeypatch.setattr(stratum.driver, "STRICT", False)
+    monkeypatch.setattr(stratum.decorator, "optimize_and_lower", failing)
+
+    @stratum.compile
+    def scaled(frame, k):
+        frame["twice"] = frame["a"] * k
+        return frame["twice"].sum()
+
+    frame = pd.DataFrame({"a": [1.0, 2.5, None]})
+    assert scaled(frame, 2) == 7.0 and list(frame.columns) == ["a", "twice"]  # the caller's frame changed as python changes it
+    assert scaled.not_compiled == "compiling failed inside Stratum: RuntimeError: injected bug"
+    assert scaled(frame, 3) == 10.5  # later calls too
