@@ -24,13 +24,16 @@ def _parser() -> argparse.ArgumentParser:
     from stratum.passes import DEFAULT_PIPELINE
 
     parser = _Parser(prog="stratumc", description="Compile and run batches of ML pipeline scripts.")
-    parser.add_argument("scripts", nargs="+", metavar="SCRIPT.py")
+    parser.add_argument("scripts", nargs="*", metavar="SCRIPT.py")
     parser.add_argument("--emit", choices=EMIT_STAGES, help="print the IR as built (ir), optimized (opt) or lowered (plan)")
     parser.add_argument("-p", "--passes", default=DEFAULT_PIPELINE, metavar="SPEC", help=f"xDSL pass pipeline (default: {DEFAULT_PIPELINE})")
     parser.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass, to stderr")
     parser.add_argument("--stats-json", metavar="PATH", help="write compilation statistics as JSON")
     parser.add_argument("--run", action="store_true", help="execute the batch after compiling it")
     parser.add_argument("--memory-budget", metavar="SIZE", help="with --run: intermediates beyond SIZE (like 500M or 2G; per worker with --results) spill to disk until needed; best-effort (default: no budget)")
+    server = parser.add_argument_group("warm server")
+    server.add_argument("--serve", action="store_true", help="import the libraries once and serve later stratumc calls from forked processes (until SIGTERM or SIGINT)")
+    server.add_argument("--no-server", action="store_true", help="run here even when a server is up")
     batch = parser.add_argument_group("running a batch (with --run --results)")
     batch.add_argument("--results", metavar="DIR", help="run each script in its own process and directory DIR/<script-id>/; write DIR/summary.json")
     batch.add_argument("--workdir", metavar="BASE", help="the directory whose entries every script sees in its own directory (default: the current one)")
@@ -53,6 +56,14 @@ def _fail(message: str, status: int = 2) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.serve:
+        if args.scripts:
+            _fail("--serve takes no scripts")
+        from stratum.runtime.server import serve
+
+        return serve()
+    if not args.scripts:
+        _fail("the following arguments are required: SCRIPT.py")
     batch_only = [f for f in ("workdir", "timeout", "jobs", "report", "executor", "address") if getattr(args, f) is not None]
     if batch_only and not args.results:
         _fail(f"--{batch_only[0]} needs --run --results DIR")
@@ -447,14 +458,17 @@ def _run_batch(
 
 
 def _run(module: object, paths: list[str], stats: dict[str, object], cache: object = None, memory_budget: int | None = None) -> int:
-    from stratum.runtime.errors import print_exception
+    from stratum.runtime.errors import die_of_interrupt, print_exception
     from stratum.runtime.executor import Executor
 
     # What `python SCRIPT.py` sets up: argv, and the script's directory first on sys.path.
     sys.argv = [paths[0]]
     sys.path[0] = os.path.dirname(os.path.abspath(paths[0]))
     executor = Executor(module, cache=cache, memory_budget=memory_budget)  # type: ignore[arg-type]
-    runs = executor.run()
+    try:
+        runs = executor.run()
+    except KeyboardInterrupt as interrupt:  # not caught by the script
+        die_of_interrupt(interrupt)
     sys.stdout.flush()
     stats["runtime"] = {**executor.stats, "backends": dict(executor.stats["backends"])}
     if cache is not None:
@@ -472,8 +486,15 @@ def _run(module: object, paths: list[str], stats: dict[str, object], cache: obje
 _EXIT_NOW = False
 
 
-def entry() -> None:
-    status = main()
+def entry(argv: list[str] | None = None, *, use_server: bool = True) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if use_server and "--serve" not in argv and "--no-server" not in argv and os.environ.get("STRATUM_SERVER", "") != "0":
+        from stratum.runtime.server import delegate
+
+        served = delegate(argv)  # a warm `stratumc --serve` runs it, if one is up and compatible
+        if served is not None:
+            raise SystemExit(served)
+    status = main(argv)
     if _EXIT_NOW:
         import atexit
 

@@ -216,7 +216,7 @@ def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_fil
     watch.install(cache)  # type: ignore[arg-type]
     _copy_on_write(links, watch)
 
-    from stratum.runtime.errors import print_exception, strip_internal_frames
+    from stratum.runtime.errors import die_of_interrupt, print_exception
     from stratum.runtime.executor import Executor
 
     executor = Executor(module, scripts={index}, cache=cache, record_ops=True, memory_budget=memory_budget)
@@ -246,13 +246,7 @@ def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_fil
         # Interrupted (a timeout): report it as python would, then die of SIGINT like python.
         record["exception"] = "KeyboardInterrupt"
         save()
-        with contextlib.suppress(Exception):
-            sys.stdout.flush()
-        sys.stderr.write("".join(traceback.format_exception(strip_internal_frames(interrupt))))
-        sys.stderr.flush()
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGINT)
-        return 130
+        die_of_interrupt(interrupt)
     status = run.exit_code or 0
     if run.exception is not None:
         record["exception"] = type(run.exception).__name__

@@ -16,6 +16,7 @@ import types
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import NoReturn
 
 from xdsl.dialects.builtin import CallSiteLoc, FileLineColLoc, NameLoc
 from xdsl.ir import Attribute
@@ -208,3 +209,23 @@ def print_exception(exc: BaseException) -> None:
     sys.stderr.flush()
     sys.excepthook(type(exc), exc, exc.__traceback__)
     sys.stderr.flush()
+
+
+def die_of_interrupt(interrupt: KeyboardInterrupt) -> NoReturn:
+    """What python does with a KeyboardInterrupt the script did not catch: its traceback
+    (the script's frames only), the exit handlers, flushed streams, then death by SIGINT."""
+    import atexit
+    import os
+    import signal
+    import traceback
+
+    sys.stderr.write("".join(traceback.format_exception(strip_internal_frames(interrupt))))
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGINT)
+    raise SystemExit(130)  # SIGINT was blocked: exit as a shell reports it
