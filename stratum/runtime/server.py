@@ -316,7 +316,10 @@ class Server:
         elif uid != os.getuid():
             why = "another user"
         else:
-            why = self._mismatch(request)
+            try:
+                why = self._mismatch(request)
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                why = f"malformed request ({type(error).__name__}: {error})"
             if why is None:
                 changed = _changed(watched)
                 if changed is not None:
