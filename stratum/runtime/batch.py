@@ -263,12 +263,13 @@ def _worker(module: ModuleOp, index: int, path: str, directory: Path, result_fil
 def _fork_worker(module: ModuleOp, index: int, path: str, directory: Path, result_file: Path, cache: ValueCache | None, links: set[str], base: Path, memory_budget: int | None = None) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
+    pid = fork_frozen()
     if pid:
         return pid
     status = 70
     try:
         status = _worker(module, index, path, directory, result_file, cache, links, base, memory_budget)
+        status = leave_as_python(status)
     except BaseException:  # a failure of Stratum itself, never of the script
         with contextlib.suppress(Exception):
             os.write(2, f"stratum: internal error running {path}: {traceback.format_exc().splitlines()[-1]}\n".encode())
@@ -277,6 +278,42 @@ def _fork_worker(module: ModuleOp, index: int, path: str, directory: Path, resul
             sys.stderr.flush()
         os._exit(status & 0xFF)
     raise AssertionError("unreachable")
+
+
+def fork_frozen() -> int:
+    """``os.fork``, the child's inherited objects frozen out of its garbage collector: its
+    collections do not touch (so copy) their pages, and ``gc.get_objects`` there lists
+    only what the script made (``leave_as_python`` flushes those files, never the parent's)."""
+    import gc
+
+    gc.freeze()
+    pid = os.fork()
+    if pid:
+        gc.unfreeze()
+    return pid
+
+
+def leave_as_python(status: int) -> int:
+    """What the interpreter does after the script, before a worker's ``os._exit``: as at the
+    end of ``python script.py``, non-daemon threads are joined, exit handlers run, and
+    files the script left open are flushed (python's finalizers close them)."""
+    import atexit
+    import gc
+    import threading
+
+    threading._shutdown()  # type: ignore[attr-defined]
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            status = status or 120  # as the interpreter exits when it cannot flush stdout
+    for obj in gc.get_objects():
+        if isinstance(obj, (io.BufferedWriter, io.BufferedRandom, io.TextIOWrapper)) and obj is not sys.stdout and obj is not sys.stderr:
+            with contextlib.suppress(Exception):
+                if not obj.closed:
+                    obj.flush()
+    return status
 
 
 # -- the controller --------------------------------------------------------------

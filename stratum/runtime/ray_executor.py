@@ -48,6 +48,8 @@ from stratum.runtime.batch import (
     ScriptResult,
     _finish,
     _worker,
+    fork_frozen,
+    leave_as_python,
     note_fallbacks,
     prepare_directories,
     script_ids,
@@ -300,7 +302,7 @@ def run_script_task(
     sys.stdout.flush()
     sys.stderr.flush()
     started = time.perf_counter()
-    pid = os.fork()
+    pid = fork_frozen()
     if pid == 0:  # the script's process
         status = 70
         try:
@@ -308,6 +310,7 @@ def run_script_task(
             _as_plain_python(environment)
             disk = ValueCache(Path(disk_root), create=False) if disk_root else None
             status = _worker(module, index, path, Path(directory), result_file, ObjectStoreCache(child_end, disk), links, memory_budget=memory_budget)
+            status = leave_as_python(status)
         except BaseException:
             with contextlib.suppress(Exception):
                 import traceback

@@ -192,6 +192,27 @@ def test_stdout_buffering_follows_python(tmp_path: Path) -> None:
         assert (results / "os_exit" / "stdout.txt").read_text() == plain.stdout == ("kept only if unbuffered, as in python\n" if unbuffered else "")
 
 
+EXIT_HANDLERS = """import atexit, threading, time
+kept_open = open("./working/unclosed.txt", "w")
+kept_open.write("flushed when the interpreter exits")
+atexit.register(print, "atexit ran")
+threading.Thread(target=lambda: (time.sleep(0.2), print("thread done"))).start()
+print("main done")
+"""
+
+
+def test_a_script_ends_as_under_python(tmp_path: Path) -> None:
+    """After the script: non-daemon threads joined, exit handlers run, files left open flushed."""
+    script = tmp_path / "exit_handlers.py"
+    script.write_text(EXIT_HANDLERS)
+    expected = _python_runs(tmp_path, {"exit_handlers": script})["exit_handlers"]
+    assert expected["stdout"] == "main done\nthread done\natexit ran\n" and expected["files"]["working/unclosed.txt"]
+    results = tmp_path / "results"
+    proc, _ = _batch([script], _base(tmp_path), results, "--no-cache")
+    assert proc.returncode == 0, proc.stderr
+    assert _outputs(results / "exit_handlers") == expected
+
+
 def test_single_script_without_results_keeps_the_python_contract(tmp_path: Path) -> None:
     base = _base(tmp_path)
     (base / "s.py").write_text(SCRIPTS["raises"])
