@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--memory-budget", metavar="SIZE", help="with --run: intermediates beyond SIZE (like 500M or 2G; per worker with --results) spill to disk until needed; best-effort (default: no budget)")
     server = parser.add_argument_group("warm server")
     server.add_argument("--serve", action="store_true", help="import the libraries once and serve later stratumc calls from forked processes (until SIGTERM or SIGINT)")
+    server.add_argument("--idle-timeout", type=float, metavar="S", help="with --serve: stop after S seconds without a run")
     server.add_argument("--no-server", action="store_true", help="run here even when a server is up")
     batch = parser.add_argument_group("running a batch (with --run --results)")
     batch.add_argument("--results", metavar="DIR", help="run each script in its own process and directory DIR/<script-id>/; write DIR/summary.json")
@@ -61,9 +62,13 @@ def main(argv: list[str] | None = None) -> int:
             _fail("--serve takes no scripts")
         from stratum.runtime.server import serve
 
-        return serve()
+        if args.idle_timeout is not None and args.idle_timeout <= 0:
+            _fail("--idle-timeout must be positive")
+        return serve(idle_timeout=args.idle_timeout)
     if not args.scripts:
         _fail("the following arguments are required: SCRIPT.py")
+    if args.idle_timeout is not None:
+        _fail("--idle-timeout needs --serve")
     batch_only = [f for f in ("workdir", "timeout", "jobs", "report", "executor", "address") if getattr(args, f) is not None]
     if batch_only and not args.results:
         _fail(f"--{batch_only[0]} needs --run --results DIR")
@@ -488,10 +493,12 @@ _EXIT_NOW = False
 
 def entry(argv: list[str] | None = None, *, use_server: bool = True) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    if use_server and "--serve" not in argv and "--no-server" not in argv and os.environ.get("STRATUM_SERVER", "") != "0":
+    server = os.environ.get("STRATUM_SERVER", "")
+    if use_server and "--serve" not in argv and "--no-server" not in argv and server != "0":
         from stratum.runtime.server import delegate
 
-        served = delegate(argv)  # a warm `stratumc --serve` runs it, if one is up and compatible
+        # A warm `stratumc --serve` runs it, if one is up and compatible (STRATUM_SERVER=start: else start one).
+        served = delegate(argv, start=server == "start")
         if served is not None:
             raise SystemExit(served)
     status = main(argv)

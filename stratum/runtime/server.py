@@ -147,11 +147,39 @@ def _receive(sock: socket.socket, *, with_fds: bool = False) -> tuple[dict[str, 
 # -- the caller ------------------------------------------------------------------------------------
 
 
-def delegate(argv: list[str]) -> int | None:
-    """Runs ``stratumc argv`` in a server's child; None when no server takes it (run it here)."""
+AUTO_IDLE_SECONDS = 900
+
+
+def start_detached() -> None:
+    """A server for later calls, started in the background with this caller's environment
+    (so it serves them); it stops after ``AUTO_IDLE_SECONDS`` without work. Its log is
+    ``server.log`` beside the socket."""
+    import subprocess
+
+    from stratum.cache_dir import make_private
+
+    path = socket_path()
+    log = make_private(path.parent) / "server.log"
+    with open(log, "ab") as out:
+        subprocess.Popen(
+            [sys.executable, "-m", "stratum.cli", "--serve", "--idle-timeout", str(AUTO_IDLE_SECONDS)],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # not the caller's child in any way a terminal or a kill of its group sees
+            close_fds=True,
+        )
+
+
+def delegate(argv: list[str], *, start: bool = False) -> int | None:
+    """Runs ``stratumc argv`` in a server's child; None when no server takes it (run it here).
+
+    ``start``: with no server up, start one in the background for the calls that follow."""
     try:
         path = socket_path()
         if not path.exists():
+            if start:
+                start_detached()
             return None
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.connect(str(path))
@@ -238,8 +266,9 @@ def _changed(watched: dict[str, tuple[int, int]]) -> str | None:
 
 
 class Server:
-    def __init__(self, path: Path, preload: list[str], log: Any = sys.stdout):
+    def __init__(self, path: Path, preload: list[str], log: Any = sys.stdout, idle_timeout: float | None = None):
         self.path = path
+        self.idle_timeout = idle_timeout
         self.log = log
         self.preload = preload
         self.identity = _identity()
@@ -264,9 +293,19 @@ class Server:
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(str(self.path))
         os.chmod(self.path, 0o600)
+        bound = os.stat(self.path).st_ino
         listener.listen(64)
         listener.setblocking(False)
         stop = False
+
+        def stop_listening() -> None:
+            selector.unregister(listener)
+            listener.close()
+            try:
+                if os.stat(self.path).st_ino == bound:  # not a newer server's socket
+                    self.path.unlink()
+            except FileNotFoundError:
+                pass
 
         def request_stop(_number: int, _frame: Any) -> None:
             nonlocal stop
@@ -276,12 +315,12 @@ class Server:
         signal.signal(signal.SIGINT, request_stop)
         selector = selectors.DefaultSelector()
         selector.register(listener, selectors.EVENT_READ)
-        self._say(f"serving on {self.path}")
+        self._say(f"serving on {self.path} (pid {self.pid})")
+        last_active = time.monotonic()
         try:
             while not stop or self.children:
                 if stop and listener.fileno() >= 0:
-                    selector.unregister(listener)
-                    listener.close()
+                    stop_listening()  # new callers run by themselves while the last runs finish
                 for key, _ in selector.select(timeout=0.02):
                     if key.fileobj is listener:
                         self._accept(listener, selector, watched)
@@ -290,11 +329,14 @@ class Server:
                     else:
                         self._from_caller(key.fileobj, selector)  # type: ignore[arg-type]
                 self._reap(selector)
+                if self.children:
+                    last_active = time.monotonic()
+                elif self.idle_timeout is not None and time.monotonic() - last_active > self.idle_timeout:
+                    self._say(f"idle for {self.idle_timeout:g} s")
+                    stop = True
         finally:
-            if os.getpid() == self.pid:
-                listener.close()
-                if self.path.exists():
-                    self.path.unlink()
+            if os.getpid() == self.pid and listener.fileno() >= 0:
+                stop_listening()
         return 0
 
     _stale: str | None = None
@@ -468,10 +510,10 @@ class _suppress_lookup:
         return kind is not None and issubclass(kind, (ProcessLookupError, PermissionError))
 
 
-def serve(preload: list[str] | None = None) -> int:
+def serve(preload: list[str] | None = None, idle_timeout: float | None = None) -> int:
     modules = preload if preload is not None else [m for m in os.environ.get("STRATUM_SERVER_PRELOAD", ",".join(DEFAULT_PRELOAD)).split(",") if m]
     started = time.perf_counter()
-    server = Server(socket_path(), modules)
+    server = Server(socket_path(), modules, idle_timeout=idle_timeout)
     try:
         return server.serve()
     except ServerError as error:

@@ -170,3 +170,34 @@ def test_serve_takes_no_scripts() -> None:
     assert (proc.returncode, proc.stderr) == (2, "stratumc: error: --serve takes no scripts\n")
     proc = subprocess.run([sys.executable, "-m", "stratum.cli", "--no-server"], capture_output=True, text=True)
     assert (proc.returncode, proc.stderr) == (2, "stratumc: error: the following arguments are required: SCRIPT.py\n")
+    proc = subprocess.run([sys.executable, "-m", "stratum.cli", "--run", "a.py", "--idle-timeout", "5"], capture_output=True, text=True)
+    assert (proc.returncode, proc.stderr) == (2, "stratumc: error: --idle-timeout needs --serve\n")
+
+
+def test_start_leaves_a_server_for_the_calls_after(tmp_path: Path) -> None:
+    env = _environment(tmp_path / "cache", STRATUM_SERVER="start")
+    (tmp_path / "exits.py").write_text(SCRIPTS["exits"])
+    expected = _run([sys.executable, "exits.py"], tmp_path, env)
+    assert _run(["stratumc", "--run", "exits.py"], tmp_path, env) == expected  # run here, a server started
+    log = tmp_path / "cache" / "server" / "server.log"
+    deadline = time.monotonic() + 120
+    while not log.exists() or "serving on" not in log.read_text():
+        assert time.monotonic() < deadline, "no server started"
+        time.sleep(0.1)
+    pid = int(log.read_text().split("(pid ")[1].split(")")[0])
+    try:
+        assert _run(["stratumc", "--run", "exits.py"], tmp_path, env) == expected
+        assert "serving " in log.read_text().split("serving on")[1]  # this one was served
+    finally:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while list((tmp_path / "cache" / "server").glob("*.sock")):
+        assert time.monotonic() < deadline, "the server did not stop"
+        time.sleep(0.1)
+
+
+def test_an_idle_server_stops(tmp_path: Path) -> None:
+    env = _environment(tmp_path / "cache", STRATUM_SERVER_PRELOAD="json")
+    proc = subprocess.run([sys.executable, "-m", "stratum.cli", "--serve", "--idle-timeout", "0.5"], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "idle for 0.5 s" in proc.stdout, proc.stderr
+    assert not list((tmp_path / "cache" / "server").glob("*.sock"))
