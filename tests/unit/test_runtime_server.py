@@ -96,6 +96,22 @@ def test_a_served_run_is_what_python_gives(server: tuple[Path, dict[str, str], P
     assert log.read_text().count("serving ") == served_before + 1, log.read_text()  # the server ran it
 
 
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.mark.parametrize("script", ["house_prices/hp_l2_s0_draft.py", "house_prices/hp_l7_s3_typo_in_helper.py", "bitcoin_price/btc_l2_s3_trend_ridge_blend.py", "bitcoin_price/btc_l1_s1_rolling_features.py"])
+def test_corpus_scripts_served_as_python_runs_them(server: tuple[Path, dict[str, str], Path], tmp_path: Path, script: str) -> None:
+    _, env, log = server
+    task = tmp_path / "task"
+    task.mkdir()
+    make_task_dir(task, "house_prices" if script.startswith("house") else "bitcoin_price")
+    (task / "script.py").write_text((CORPUS / script).read_text())
+    expected = _run([sys.executable, "script.py"], task, env)
+    served_before = log.read_text().count("serving ")
+    assert _run(["stratumc", "--run", "script.py"], task, env) == expected
+    assert log.read_text().count("serving ") == served_before + 1
+
+
 def test_another_environment_runs_here(server: tuple[Path, dict[str, str], Path]) -> None:
     task, env, log = server
     other = {**env, "SOME_SETTING": "1"}
