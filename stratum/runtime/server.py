@@ -188,7 +188,7 @@ def delegate(argv: list[str], *, start: bool = False) -> int | None:
     with sock:
         try:
             bookkeeping = {k: v for k, v in os.environ.items() if k in _IGNORED_ENVIRONMENT}
-            request = {"argv": argv, "cwd": os.getcwd(), "bookkeeping": bookkeeping, "process": _process_settings(), **_identity()}
+            request = {"argv": argv, "cwd": os.getcwd(), "path0": sys.path[0], "bookkeeping": bookkeeping, "process": _process_settings(), **_identity()}
             _send(sock, request, [0, 1, 2])
             answer, _ = _receive(sock)
         except OSError:
@@ -476,6 +476,7 @@ class Server:
             if name in request.get("bookkeeping", {}):
                 os.environ[name] = request["bookkeeping"][name]
         sys.argv = ["stratumc", *request["argv"]]
+        sys.path[0] = request["path0"]  # the caller's script directory (or its directory, under -m)
         from stratum import cli
 
         cli.entry(request["argv"], use_server=False)
