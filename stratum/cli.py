@@ -91,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         _fail("--timeout must be positive")
     if args.workdir is not None and not os.path.isdir(args.workdir):
         _fail(f"--workdir {args.workdir!r} is not a directory")
-    from stratum.driver import STRICT, UnknownPass, compile_plan, count_ops, optimize_and_lower
-    from stratum.frontend import Script, ScriptSyntaxError, compile_scripts
+    from stratum.driver import STRICT, UnknownPass, compile_for_dump, compile_plan, count_ops, optimize_and_lower
+    from stratum.frontend import Script, ScriptSyntaxError
     from stratum.ir import python as py
 
     scripts = []
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     background = bool(args.run and args.results) and args.executor != "ray" and not dumping and hasattr(os, "fork")
     try:
         if dumping:
-            batch = compile_scripts(scripts)
+            batch = compile_for_dump(scripts)
         elif background:
             trees = _check(scripts, args.passes)  # what compiling would refuse, refused here, before anything runs
             prepared = _batch_options(args)

@@ -276,6 +276,14 @@ def compile_plan(
     return optimized
 
 
+def compile_for_dump(scripts: list[Any]) -> Any:
+    """The batch as the frontend builds it, for ``--emit``: a script the frontend fails on shows as written."""
+    from stratum import frontend
+
+    parts = [_script_part(s, use_cache=False) for s in scripts]
+    return frontend.CompiledBatch(frontend.assemble(parts), scripts, [p.stats for p in parts])
+
+
 def _script_part(script: Any, use_cache: bool) -> Any:
     """The frontend's output for one script: from the compile cache, or lowered (and stored)."""
     from stratum import compile_cache

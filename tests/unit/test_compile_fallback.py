@@ -122,3 +122,11 @@ def test_emit_reports_a_failing_pass_without_a_traceback(task: Path) -> None:
     assert proc.returncode == 3
     assert proc.stderr == "stratumc: error: the pass pipeline failed on this batch: RuntimeError: injected bug (STRATUM_STRICT_FRONTEND=1 shows where)\n"
     assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_emit_shows_a_script_the_frontend_fails_on_as_written(task: Path) -> None:
+    proc = _stratumc(task, "frontend", "--emit", "ir", "bad.py", "good.py")
+    assert proc.returncode == 0, proc.stderr
+    bad, good = proc.stdout.split('"python.script_end"')[:2]
+    assert 'stratum.as_written = "frontend: RuntimeError: injected bug"' in bad and '"python.exec"' in bad
+    assert "df.read_csv" in good  # the other script lowered natively
