@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     server = parser.add_argument_group("warm server")
     server.add_argument("--serve", action="store_true", help="import the libraries once and serve later stratumc calls from forked processes (until SIGTERM or SIGINT)")
     server.add_argument("--idle-timeout", type=float, metavar="S", help="with --serve: stop after S seconds without a run")
+    server.add_argument("--server-status", action="store_true", help="say whether a server is up for this interpreter and Stratum, and what it did")
+    server.add_argument("--stop-server", action="store_true", help="stop that server once its runs finish")
     server.add_argument("--no-server", action="store_true", help="run here even when a server is up")
     batch = parser.add_argument_group("running a batch (with --run --results)")
     batch.add_argument("--results", metavar="DIR", help="run each script in its own process and directory DIR/<script-id>/; write DIR/summary.json")
@@ -57,6 +59,18 @@ def _fail(message: str, status: int = 2) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.server_status or args.stop_server:
+        if args.scripts:
+            _fail(f"--{'server-status' if args.server_status else 'stop-server'} takes no scripts")
+        from stratum.runtime.server import control
+
+        answer = control("stop" if args.stop_server else "status")
+        if answer is None:
+            print("no server is up")
+            return 1
+        verb = "stopping" if args.stop_server else "up"
+        print(f"server {answer['pid']} {verb}: {answer['seconds']:.0f} s, {answer['served']} runs served, {answer['running']} running ({answer['socket']})")
+        return 0
     if args.serve:
         if args.scripts:
             _fail("--serve takes no scripts")
@@ -494,7 +508,7 @@ _EXIT_NOW = False
 def entry(argv: list[str] | None = None, *, use_server: bool = True) -> None:
     argv = sys.argv[1:] if argv is None else argv
     server = os.environ.get("STRATUM_SERVER", "")
-    if use_server and "--serve" not in argv and "--no-server" not in argv and server != "0":
+    if use_server and not {"--serve", "--no-server", "--server-status", "--stop-server"} & set(argv) and server != "0":
         from stratum.runtime.server import delegate
 
         # A warm `stratumc --serve` runs it, if one is up and compatible (STRATUM_SERVER=start: else start one).

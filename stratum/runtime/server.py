@@ -150,6 +150,18 @@ def _receive(sock: socket.socket, *, with_fds: bool = False) -> tuple[dict[str, 
 AUTO_IDLE_SECONDS = 900
 
 
+def control(command: str) -> dict[str, Any] | None:
+    """Asks the server (``status`` or ``stop``); None when none is up."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.connect(str(socket_path()))
+            _send(sock, {"control": command})
+            answer, _ = _receive(sock)
+            return answer
+    except OSError:
+        return None
+
+
 def start_detached() -> None:
     """A server for later calls, started in the background with this caller's environment
     (so it serves them); it stops after ``AUTO_IDLE_SECONDS`` without work. Its log is
@@ -274,6 +286,9 @@ class Server:
         self.identity = _identity()
         self.children: dict[int, socket.socket] = {}  # child pid -> its caller's connection
         self.pid = os.getpid()
+        self.started = time.monotonic()
+        self.served = 0
+        self._stop_requested = False
 
     def serve(self) -> int:
         from stratum.cache_dir import make_private
@@ -324,7 +339,7 @@ class Server:
                 for key, _ in selector.select(timeout=0.02):
                     if key.fileobj is listener:
                         self._accept(listener, selector, watched)
-                        if self._stale is not None:
+                        if self._stale is not None or self._stop_requested:
                             stop = True
                     else:
                         self._from_caller(key.fileobj, selector)  # type: ignore[arg-type]
@@ -353,6 +368,9 @@ class Server:
         uid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))[1]
         request, fds = _receive(conn, with_fds=True)
         why = None
+        if request is not None and "control" in request and not fds and uid == os.getuid():
+            self._control(conn, request["control"])
+            return
         if request is None or len(fds) != 3:
             why = "malformed request"
         elif uid != os.getuid():
@@ -387,9 +405,24 @@ class Server:
         for fd in fds:
             os.close(fd)
         self.children[pid] = conn
+        self.served += 1
         selector.register(conn, selectors.EVENT_READ)
         self._say(f"serving {pid}: stratumc {' '.join(request['argv'])} (in {request['cwd']})")
         _send(conn, {"accepted": True})
+
+    def _control(self, conn: socket.socket, command: str) -> None:
+        """``--server-status`` and ``--stop-server``."""
+        answer = {"pid": self.pid, "seconds": round(time.monotonic() - self.started, 1), "served": self.served, "running": len(self.children), "socket": str(self.path)}
+        if command == "stop":
+            self._say("stop requested")
+            self._stop_requested = True
+        elif command != "status":
+            answer = {"error": f"unknown command {command!r}"}
+        try:
+            _send(conn, answer)
+        except OSError:
+            pass
+        conn.close()
 
     def _mismatch(self, request: dict[str, Any]) -> str | None:
         for field in ("executable", "version", "flags", "unbuffered", "cpus"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -69,8 +70,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dic
     for name, text in SCRIPTS.items():
         (task / f"{name}.py").write_text(text)
     yield task, env, log
-    process.send_signal(signal.SIGTERM)
+    status = subprocess.run(["stratumc", "--server-status"], env=env, capture_output=True, text=True)
+    assert status.returncode == 0 and re.fullmatch(rf"server {process.pid} up: \d+ s, [1-9]\d* runs served, 0 running \(.*\.sock\)\n", status.stdout), status.stdout
+    stop = subprocess.run(["stratumc", "--stop-server"], env=env, capture_output=True, text=True)
+    assert stop.returncode == 0 and stop.stdout.startswith(f"server {process.pid} stopping: "), stop.stdout
     assert process.wait(timeout=30) == 0
+    status = subprocess.run(["stratumc", "--server-status"], env=env, capture_output=True, text=True)
+    assert (status.returncode, status.stdout) == (1, "no server is up\n")
     assert "server stopped" in log.read_text()
     assert not list((tmp / "cache" / "server").glob("*.sock"))  # the socket goes with it
 
