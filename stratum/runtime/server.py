@@ -78,6 +78,8 @@ def _identity() -> dict[str, Any]:
         "executable": os.path.realpath(sys.executable),
         "version": sys.version,
         "flags": list(sys.flags),
+        "warnoptions": list(sys.warnoptions),  # -W: the filters the interpreter starts with
+        "xoptions": {k: str(v) for k, v in sys._xoptions.items()},
         "unbuffered": _unbuffered(),
         # Libraries size their thread pools by the CPUs they may use, when imported.
         "cpus": sorted(os.sched_getaffinity(0)),
@@ -425,7 +427,7 @@ class Server:
         conn.close()
 
     def _mismatch(self, request: dict[str, Any]) -> str | None:
-        for field in ("executable", "version", "flags", "unbuffered", "cpus"):
+        for field in ("executable", "version", "flags", "warnoptions", "xoptions", "unbuffered", "cpus"):
             if request.get(field) != self.identity[field]:
                 return f"another interpreter ({field})"
         mine, theirs = self.identity["environment"], request.get("environment", {})

@@ -127,6 +127,16 @@ def test_another_environment_runs_here(server: tuple[Path, dict[str, str], Path]
     assert log.read_text().splitlines()[-1] == "refused: another environment (SOME_SETTING)"
 
 
+def test_interpreter_options_run_here(server: tuple[Path, dict[str, str], Path]) -> None:
+    """-W changes the warning filters a fresh interpreter starts with: the server's are not those."""
+    task, env, log = server
+    expected = _run([sys.executable, "-W", "error::UserWarning", "fails.py"], task, env)
+    assert "UserWarning: careful" in expected[1] and expected[2] == 1  # the warning is an error here
+    actual = _run([sys.executable, "-W", "error::UserWarning", "-m", "stratum.cli", "--run", "fails.py"], task, env)
+    assert actual == expected
+    assert log.read_text().splitlines()[-1] == "refused: another interpreter (warnoptions)"
+
+
 def test_signals_reach_the_run(server: tuple[Path, dict[str, str], Path]) -> None:
     task, env, _ = server
     (task / "sleeps.py").write_text("import time\nprint('ready', flush=True)\ntime.sleep(60)\n")
