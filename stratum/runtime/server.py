@@ -53,7 +53,18 @@ DEFAULT_PRELOAD = (
     "lightgbm",
     "xgboost",
 )
-_STRATUM_PRELOAD = ("stratum.cli", "stratum.driver", "stratum.frontend", "stratum.passes", "stratum.runtime.executor", "stratum.runtime.batch", "stratum.backends.registry")
+# Numba's kernels are Stratum's own (a column of 20,000 rows or more compiles one): imported once here too.
+_STRATUM_PRELOAD = (
+    "stratum.cli",
+    "stratum.driver",
+    "stratum.frontend",
+    "stratum.passes",
+    "stratum.runtime.executor",
+    "stratum.runtime.batch",
+    "stratum.backends.registry",
+    "stratum.backends.numba.kernels",
+    "stratum.backends.numba.reductions",
+)
 # Shell bookkeeping that differs between callers and shapes no import.
 _IGNORED_ENVIRONMENT = frozenset({"PWD", "OLDPWD", "SHLVL", "_", "COLUMNS", "LINES"})
 _FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
