@@ -13,8 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import make_task_dir, python, run_in
+from test_frontend_fuzz import program, write_program
 
 GOOD = """import pandas as pd
 train = pd.read_csv("./input/train.csv")
@@ -130,3 +133,16 @@ def test_emit_shows_a_script_the_frontend_fails_on_as_written(task: Path) -> Non
     bad, good = proc.stdout.split('"python.script_end"')[:2]
     assert 'stratum.as_written = "frontend: RuntimeError: injected bug"' in bad and '"python.exec"' in bad
     assert "df.read_csv" in good  # the other script lowered natively
+
+
+@settings(max_examples=10)
+@given(source=program(), stage=st.sampled_from(["frontend", "pass", "lowering"]))
+def test_random_programs_run_as_written_exactly_as_python(tmp_path_factory: pytest.TempPathFactory, source: str, stage: str) -> None:
+    """Random agent-like programs (their mistakes included), with the stage failing on every
+    script (named bad.py): stdout, all of stderr and the status are python's."""
+    tmp = tmp_path_factory.mktemp("fallback")
+    script = write_program(tmp, source, "bad.py")
+    (tmp / "launch.py").write_text(LAUNCHER)
+    plain = subprocess.run([sys.executable, "bad.py"], cwd=tmp, capture_output=True, text=True)
+    ours = subprocess.run([sys.executable, "launch.py", stage, "--run", script.name, "--no-cache"], cwd=tmp, capture_output=True, text=True)
+    assert (ours.stdout, ours.stderr, ours.returncode) == (plain.stdout, plain.stderr, plain.returncode), source

@@ -99,10 +99,11 @@ def program(draw: st.DrawFn) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write(tmp: Path, source: str) -> Path:
+def write_program(tmp: Path, source: str, name: str = "s.py") -> Path:
+    """``source`` as ``tmp/name``, beside the data it reads."""
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / "data.csv").write_text(DATA)
-    script = tmp / "s.py"
+    script = tmp / name
     script.write_text(source)
     return script
 
@@ -116,7 +117,7 @@ _EXAMPLES = int(os.environ.get("STRATUM_FUZZ_EXAMPLES", "0")) or None
 def test_frontend_lowers_or_falls_back_without_internal_errors(tmp_path_factory: pytest.TempPathFactory, source: str) -> None:
     from stratum.frontend import Script, ScriptSyntaxError, compile_scripts
 
-    script = _write(tmp_path_factory.mktemp("fuzz"), source)
+    script = write_program(tmp_path_factory.mktemp("fuzz"), source)
     cwd = os.getcwd()
     os.environ["STRATUM_STRICT_FRONTEND"] = "1"
     try:
@@ -133,7 +134,7 @@ def test_frontend_lowers_or_falls_back_without_internal_errors(tmp_path_factory:
 @settings(max_examples=_EXAMPLES or 12)
 @given(source=program())
 def test_stratumc_runs_random_programs_as_python_does(tmp_path_factory: pytest.TempPathFactory, source: str) -> None:
-    script = _write(tmp_path_factory.mktemp("fuzz"), source)
+    script = write_program(tmp_path_factory.mktemp("fuzz"), source)
     plain = subprocess.run([sys.executable, "s.py"], cwd=script.parent, capture_output=True, text=True)
     ours = subprocess.run([sys.executable, "-m", "stratum.cli", "--run", "s.py"], cwd=script.parent, capture_output=True, text=True)
     last = lambda text: (text.strip().splitlines() or [""])[-1]  # noqa: E731
