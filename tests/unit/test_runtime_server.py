@@ -92,14 +92,15 @@ def _run(command: list[str], task: Path, env: dict[str, str], stdin: str = "") -
     return proc.stdout, proc.stderr, proc.returncode, {f.name: f.read_bytes() for f in working.iterdir()}
 
 
+@pytest.mark.parametrize("served", [True, False], ids=["served", "here"])
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
-def test_a_served_run_is_what_python_gives(server: tuple[Path, dict[str, str], Path], name: str) -> None:
+def test_a_run_is_what_python_gives(server: tuple[Path, dict[str, str], Path], name: str, served: bool) -> None:
     task, env, log = server
     expected = _run([sys.executable, f"{name}.py"], task, env, stdin="some input\n")
     served_before = log.read_text().count("serving ")
-    actual = _run(["stratumc", "--run", f"{name}.py"], task, env, stdin="some input\n")
+    actual = _run(["stratumc", "--run", f"{name}.py", *([] if served else ["--no-server"])], task, env, stdin="some input\n")
     assert actual == expected
-    assert log.read_text().count("serving ") == served_before + 1, log.read_text()  # the server ran it
+    assert log.read_text().count("serving ") == served_before + served, log.read_text()  # the server ran it, or not
 
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
