@@ -49,7 +49,7 @@ PURE_FUNCTIONS = frozenset(
         "numpy.isnan", "numpy.isfinite", "numpy.nan_to_num", "numpy.unique",
         "numpy.argsort", "numpy.average", "numpy.corrcoef", "numpy.logspace", "numpy.select",
         "numpy.bincount", "numpy.argmax", "numpy.argmin", "numpy.cumsum", "numpy.diff",
-        "pandas.crosstab", "pandas.Categorical",
+        "pandas.crosstab", "pandas.Categorical", "numpy.prod", "numpy.cumprod", "numpy.sign",
     }
     | set(NUMPY_ELEMENTWISE)
 )
@@ -74,7 +74,7 @@ PURE_PANDAS_METHODS = frozenset(
         "apply", "first", "last", "size", "cummax", "cummin", "log1p", "tolist", "to_list",
         "items", "keys", "filter", "squeeze", "std", "sem", "first_valid_index", "to_string",
         "reindex", "assign", "xs", "unstack", "stack", "droplevel", "to_frame", "to_dict",
-        "add_prefix", "add_suffix", "query",
+        "add_prefix", "add_suffix", "query", "resample",
     }
 )
 PURE_PANDAS_ATTRIBUTES = frozenset(

@@ -105,6 +105,8 @@ _COLUMN_TO_COLUMN = frozenset(
 )
 # str methods a script passes as functions (`rename(columns=str.lower)`): pure.
 _PURE_STR_METHODS = frozenset(f"builtins.str.{m}" for m in ("lower", "upper", "strip", "lstrip", "rstrip", "title", "capitalize", "casefold", "swapcase"))
+# Fields of a DatetimeIndex (each a new Index).
+_INDEX_FIELDS = frozenset({"year", "month", "day", "quarter", "dayofweek", "weekday", "dayofyear", "hour", "minute", "week"})
 # Builtins that consume an iterator argument whole, at once (`dict(zip(keys, values))`).
 _ITERATOR_CONSUMERS = frozenset({"builtins.dict", "builtins.list", "builtins.tuple", "builtins.sorted", "builtins.min", "builtins.max", "builtins.sum"})
 # pandas methods whose result is a frame or a Series depending on the data (see _pandas_objects).
@@ -1377,6 +1379,12 @@ class ScriptLowering:
             # `col.dt.month`: a new column (methods are handled at their call).
             op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[df.ColumnType.of(None)])
             return Val(self._append(op, node).result, COLUMN)
+        if base.kind == OBJECT and base.value in self._indexes and node.attr in _INDEX_FIELDS:
+            # `frame.index.year`: a new Index of the field.
+            op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[py.ObjectType()])
+            result = self._append(op, node).result
+            self._indexes.add(result)
+            return Val(result, OBJECT)
         if base.kind == OBJECT and base.value in self._pandas_objects and node.attr in ("values", "shape", "index", "columns", "T", "dtypes", "ndim", "size", "empty"):
             kind = {"values": ARRAY, "shape": CONTAINER, "ndim": SCALAR, "size": SCALAR, "empty": SCALAR}.get(node.attr, OBJECT)
             op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[py.ObjectType()])
@@ -1500,6 +1508,10 @@ class ScriptLowering:
             selected = self._rows_and_columns(base, indexed, key, node)
             if selected is not None:
                 return selected
+        if indexed is not None and indexed.kind == FRAME and _is_int(key.value) and isinstance(base.value.owner, py.GetAttrOp) and base.value.owner.attr.data == "iloc":
+            # `frame.iloc[0]`: one row, a Series (of the columns' common dtype).
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[df.ColumnType.of(None)])
+            return Val(self._append(op, node).result, COLUMN)
         if indexed is not None and indexed.kind == COLUMN and _is_int(key.value) and isinstance(base.value.owner, py.GetAttrOp) and base.value.owner.attr.data in ("iloc", "iat"):
             # `col.iloc[-1]`: one value; of a numeric, boolean or string column, an immutable scalar.
             dtype = _column_dtype(indexed)
@@ -1780,6 +1792,8 @@ class ScriptLowering:
             op = py.BinaryOp(operands=[lhs.value, rhs.value], properties={"op": StringAttr(fn)}, result_types=[py.ObjectType()])
             result = self._append(op, node).result
             self.state.contains[result] = (*self.state.contains.get(lhs.value, ()), *self.state.contains.get(rhs.value, ()))
+            if self._is_list(lhs) or self._is_list(rhs):
+                self._lists.add(result)  # list + list: a new list (anything else raises)
             return Val(result, CONTAINER)
         if fn in _BOOL_RESULT and (lhs.value in self._indexes) != (rhs.value in self._indexes) and (rhs if lhs.value in self._indexes else lhs).kind in (SCALAR, STRING):
             # `frame.index < cutoff`: an Index compared with a label is a boolean ndarray.
@@ -2122,6 +2136,10 @@ class ScriptLowering:
                 return self._constant(dict(zip(kwnames, (a.const for a in args))), node)
             if qualname in ("builtins.list", "builtins.tuple") and len(args) == 1 and not kwnames and args[0].is_const and isinstance(args[0].const, (list, tuple)) and _immutable_literal(tuple(args[0].const)):
                 return self._constant(list(args[0].const) if qualname == "builtins.list" else tuple(args[0].const), node)
+            if qualname == "builtins.list" and len(args) == 1 and not kwnames and args[0].kind == CONTAINER and not args[0].is_const:
+                pairs = self._display_items(args[0], "dict")
+                if pairs is not None and len(pairs) <= 10_000:
+                    return self._constant([k for k, _ in pairs], node)  # `list(d)`: the keys of a dict display
             if qualname in ("builtins.list", "builtins.len") and len(args) == 1 and not kwnames and args[0].elements is not None:
                 items = list(args[0].elements)
                 return self._constant(items if qualname == "builtins.list" else len(items), node)
@@ -2155,6 +2173,8 @@ class ScriptLowering:
             result = self._append(op, node).result
             if kind == CONTAINER:
                 self.state.contains[result] = tuple(a.value for a in args)
+                if qualname in ("builtins.list", "builtins.sorted"):
+                    self._lists.add(result)  # a new list
             if qualname == "numpy.where" and len(args) == 3 and not kwnames:
                 dtype = _promoted_dtype([self._dtype_of(a) for a in args[1:]])
                 if dtype is not None:
@@ -2207,13 +2227,19 @@ class ScriptLowering:
                 raise Unsupported("Index.drop of labels not known to be there")
             op = df.MethodOp(operands=[receiver.value, [args[0].value]], properties={"method": StringAttr("drop"), "kwnames": _names_attr([])}, result_types=[py.ObjectType()])
             return Val(self._append(op, node).result, OBJECT, elements=tuple(e for e in receiver.elements if e not in labels))
-        if receiver.kind in (FRAME, COLUMN) and method in ("rolling", "expanding", "ewm", "groupby") and all(a.kind in _ARG_KINDS for a in args):
+        if receiver.kind in (FRAME, COLUMN) and method in ("rolling", "expanding", "ewm", "groupby", "resample") and all(a.kind in _ARG_KINDS or a.value in self._indexes for a in args):
             op = df.MethodOp(
                 operands=[receiver.value, [a.value for a in args]],
                 properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
                 result_types=[py.ObjectType()],
             )
             return Val(self._append(op, node).result, WINDOW, window_of=receiver.kind)
+        if receiver.kind == WINDOW and method == "apply" and receiver.window_of == FRAME and self._applies(method, args):
+            # `frame.groupby(k).apply(f)`: a Series or a frame, as f's results make it.
+            op = df.MethodOp(operands=[receiver.value, [a.value for a in args]], properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)}, result_types=[py.ObjectType()])
+            result = self._append(op, node).result
+            self._pandas_objects.add(result)
+            return Val(result, OBJECT)
         if receiver.kind == WINDOW and method in _WINDOW_METHODS and self._applies(method, args):
             kind = receiver.window_of or FRAME
             if method == "agg" or method == "aggregate":
@@ -2270,6 +2296,10 @@ class ScriptLowering:
             result = self._append(op, node).result
             self._lists.add(result)
             return Val(result, CONTAINER)  # a new list
+        if receiver.value in self._indexes and method in ("min", "max") and not args:
+            # One label (a number, a string, a Timestamp) or NaN/NaT.
+            op = df.MethodOp(operands=[receiver.value, []], properties={"method": StringAttr(method), "kwnames": _names_attr([])}, result_types=[py.ObjectType()])
+            return Val(self._append(op, node).result, SCALAR)
         if receiver.value in self._indexes and method in _INDEX_METHODS and all(a.kind in _ARG_KINDS or a.value in self._indexes for a in args):
             # `columns.drop([...])`, `.difference(...)`: new Index objects.
             op = df.MethodOp(operands=[receiver.value, [a.value for a in args]], properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)}, result_types=[py.ObjectType()])
@@ -2624,10 +2654,17 @@ class ScriptLowering:
                     raise Unsupported("range() of non-constant bounds")
                 values = list(range(*(b.const for b in bounds)))
                 return [lambda v=v: self._constant(v, node) for v in values]
-            if len(node.args) != 1 or node.keywords:
-                raise Unsupported("enumerate() with a start")
+            start_node = node.args[1] if len(node.args) == 2 else node.keywords[0].value if len(node.keywords) == 1 and node.keywords[0].arg == "start" else None
+            if not (len(node.args) == 1 and not node.keywords or start_node is not None and len(node.args) + len(node.keywords) == 2):
+                raise Unsupported("enumerate() with unknown arguments")
+            start = 0
+            if start_node is not None:
+                start_val = self._as_val(self.expr(start_node), start_node)
+                if type(start_val.const) is not int:
+                    raise Unsupported("enumerate() with a start unknown at compile time")
+                start = start_val.const
             inner = self._loop_items(node.args[0])
-            return [lambda i=i, item=item: Multi((self._constant(i, node), item())) for i, item in enumerate(inner)]  # type: ignore[arg-type]
+            return [lambda i=i, item=item: Multi((self._constant(i, node), item())) for i, item in enumerate(inner, start)]  # type: ignore[arg-type]
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "split":
             splitter = self._as_val(self.expr(node.func.value), node.func.value)
             if splitter.kind == SPLITTER and splitter.n_splits is not None:
@@ -2850,6 +2887,13 @@ class ScriptLowering:
                 names.append(k.arg)
                 continue
             # `**params` of a dict known at compile time: its items, in order.
+            pairs = self._display_items(val, "dict") if not val.is_const and val.kind == CONTAINER else None
+            if pairs is not None and all(type(key) is str for key, _ in pairs):
+                # A dict display (`assign(**{f"lag{k}": s.shift(k) for k in ks})`): its items as they are.
+                for key, item in pairs:
+                    keywords.append(self._latest(item))
+                    names.append(key)
+                continue
             if not (val.is_const and isinstance(val.const, dict) and all(type(key) is str for key in val.const)):
                 raise Unsupported("**kwargs of a value unknown at compile time")
             for key, item in val.const.items():
@@ -3329,6 +3373,8 @@ def _column_dtype(val: Val) -> str | None:
     return None
 
 
+# Series methods that give floats for floats (with integer arguments: periods, decimals).
+_FLOAT_STAYS_FLOAT = frozenset({"shift", "diff", "pct_change", "round", "abs", "cumsum", "cumprod", "cummax", "cummin", "ffill", "bfill"})
 _FLOAT_RESULT = {"truediv", "log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "sin", "cos", "tan", "tanh", "arctan"}
 _BOOL_RESULT = {"eq", "ne", "lt", "le", "gt", "ge"}
 
@@ -3428,6 +3474,8 @@ def _method_result(receiver: Val, method: str, args: list[Val], kwnames: list[st
         # Only row selections keep a column's dtype for certain (shift, clip
         # and friends may introduce NaN or floats).
         dtype = receiver.value.type.dtype_name if method in ("copy", "head", "tail", "sort_values", "sort_index", "dropna", "sample", "drop_duplicates") else None  # type: ignore[union-attr]
+        if dtype is None and method in _FLOAT_STAYS_FLOAT and _column_dtype(receiver) == "float64" and not kwnames and all(type(a.const) is int for a in args):
+            dtype = "float64"  # (NaN where a shift or a difference has no value: still floats)
         return df.ColumnType.of(dtype), COLUMN
     if method == "quantile":
         q = args[0] if len(args) > len(kwnames) else dict(zip(kwnames, args[len(args) - len(kwnames):])).get("q")
@@ -3486,7 +3534,7 @@ def _call_result_kind(qualname: str, args: list[Val]) -> str:
         return ARRAY if len(args) == 3 else OBJECT  # a new ndarray (one argument: a tuple of them)
     if qualname.startswith("numpy.") and qualname in lib.NUMPY_ELEMENTWISE:
         return SCALAR if all(a.kind == SCALAR for a in args) else ARRAY if ARRAY in {a.kind for a in args} else OBJECT
-    if qualname in ("numpy.mean", "numpy.median", "numpy.std", "numpy.var", "numpy.sum", "numpy.min", "numpy.max", "numpy.average", "numpy.percentile", "numpy.quantile"):
+    if qualname in ("numpy.mean", "numpy.median", "numpy.std", "numpy.var", "numpy.sum", "numpy.min", "numpy.max", "numpy.average", "numpy.percentile", "numpy.quantile", "numpy.prod"):
         return SCALAR if all(a.kind in (COLUMN, ARRAY, CONTAINER) for a in args[:1]) and len(args) == 1 else OBJECT
     if qualname.startswith("numpy."):
         return ARRAY

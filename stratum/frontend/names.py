@@ -420,6 +420,8 @@ def may_retain_references(stmts: list[ast.stmt]) -> bool:
             pass
         elif isinstance(stmt, ast.Assign) and _labels_comprehension(stmt):
             pass  # a new list of a frame's labels (hashable, immutable): it holds nothing else
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Attribute) and stmt.targets[0].attr in ("columns", "index") and isinstance(stmt.targets[0].value, ast.Name):
+            pass  # `frame.columns = labels`: pandas makes an Index of them (immutable), it keeps no list
         elif isinstance(stmt, (ast.Assign, ast.AugAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             if not all(isinstance(t, ast.Subscript) and isinstance(t.value, (ast.Name, ast.Attribute)) for t in targets):
