@@ -1098,6 +1098,8 @@ class ScriptLowering:
             # Names bound only on some paths through the code may stay unbound.
             branching = any(isinstance(n, _BRANCHING) for s in stmts for n in ast.walk(s))
             conditional = {n for n in bound if env.is_unbound_local(n) or n in env.maybe_unbound} if branching else set()
+            # (`with ... as fh:` binds fh whenever the statement completes: before its body runs.)
+            conditional -= {name for st in stmts if isinstance(st, (ast.With, ast.AsyncWith)) for item in st.items if item.optional_vars is not None for name in names_stored(item.optional_vars)}
             deleted = {n.id for s in stmts for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Del)} & env.local_names
             env.maybe_unbound = frozenset((env.maybe_unbound - bound) | conditional | deleted)
         op = py.ExecOp(operands=[self.state.token, inputs], properties=properties, result_types=[py.TokenType(), out_types])

@@ -100,6 +100,17 @@ def free_names_read_block(nodes: list[ast.AST]) -> set[str]:
             visit_block(n.body, local | (targets - deleted))
             visit_block(n.orelse, local)
             return
+        if isinstance(n, (ast.With, ast.AsyncWith)):
+            # `with open(p) as fh:` binds fh before the body (and before later items) runs.
+            bound = set(local)
+            for item in n.items:
+                visit(item.context_expr, frozenset(bound))
+                if item.optional_vars is not None:
+                    visit(item.optional_vars, frozenset(bound))
+                    bound |= names_stored(item.optional_vars)
+            deleted = set().union(*(_deleted(b) for b in n.body))
+            visit_block(n.body, frozenset(bound - (deleted - local)))
+            return
         if isinstance(n, (ast.If, ast.While, ast.With, ast.Try)):
             # Each statement list starts from what was bound before the statement.
             for _, value in ast.iter_fields(n):
