@@ -974,7 +974,9 @@ class ScriptLowering:
             val = self.state.env.get(node.id)
             return val.kind if isinstance(val, Val) else None
         # Lowered on trial (then erased): the kind the native lowering gives it.
+        # (Inlined calls count statements: those counts are restored too.)
         mark, saved, must_run = self.block.last_op, self._save(), len(self._must_run)
+        stats = (self.stats.statements, self.stats.native_statements, self.stats.opaque_statements, len(self.stats.opaque_reasons))
         try:
             val = self.expr(node)
             kind = val.kind if isinstance(val, Val) else None
@@ -984,6 +986,8 @@ class ScriptLowering:
             self._rollback(mark)
             self._restore(saved)
             del self._must_run[must_run:]
+            self.stats.statements, self.stats.native_statements, self.stats.opaque_statements = stats[:3]
+            del self.stats.opaque_reasons[stats[3]:]
         return kind if kind is not None else self._made_kind(node, depth + 1)
 
     def _emit_opaque_source(self, text: str, line: int, col: int, stmts: list[ast.stmt], bound: set[str], made: tuple[str, str] | None = None) -> None:
