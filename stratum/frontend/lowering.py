@@ -728,6 +728,16 @@ class ScriptLowering:
 
     def _lower_augassign(self, stmt: ast.AugAssign) -> None:
         """``a += v`` on a fresh array (updated as a value) or an immutable scalar or string."""
+        if isinstance(stmt.target, ast.Subscript) and isinstance(stmt.op, ast.Add):
+            # `scores[name] += [s]` on a list held by a display: the list extends in
+            # place and is stored back where it was (the container is unchanged).
+            call = ast.Call(func=ast.Attribute(value=ast.Subscript(value=stmt.target.value, slice=stmt.target.slice, ctx=ast.Load()), attr="extend", ctx=ast.Load()), args=[stmt.value], keywords=[])
+            for n in (call, call.func, call.func.value):  # type: ignore[attr-defined]
+                ast.copy_location(n, stmt.target)
+            if self._appended_list(call.func, call) is None:
+                raise Unsupported("augmented assignment to an item or attribute")
+            self._lower_expr_stmt(call, stmt)
+            return
         if not isinstance(stmt.target, ast.Name):
             raise Unsupported("augmented assignment to an item or attribute")
         name = stmt.target.id
@@ -1115,11 +1125,15 @@ class ScriptLowering:
             # pandas copies arrays and Series stored into a frame (copy-on-write):
             # the frame keeps no reference to what was stored.
             retains = False
+        # An object something opaque holds is held still after code changed it in place.
+        escaped_before = self._escaped_closure() if kept else set()
         if retains and not (read_only and not bound):
             self.state.escaped.update(inputs)  # new names may alias them, or code keep them
         made_list = _list_made(stmts)
         for name, result in zip(names_out, op.outputs):
             prev = kept.get(name)
+            if prev is not None and prev.value in escaped_before:
+                self.state.escaped.add(result)
             env[name] = Val(result, OBJECT) if prev is None else Val(result, prev.kind, prev.qualname, deterministic=prev.deterministic)
             if name == made_list and name in bound:
                 # `name = [... for ...]` (a condition decided only at run time): a new list.
@@ -1132,6 +1146,15 @@ class ScriptLowering:
                 continue
             if retains:
                 self.state.escaped.add(result)  # opaque code may keep references to it
+        if not self.facts.declares_globals:
+            # Names of one object that the code did not rebind (`frame` in an inlined
+            # function, `x` in its caller) are still one object: one value, so that
+            # a later in-place change through either is seen through both.
+            first_of: dict[SSAValue, str] = {}
+            for name in names_out:
+                prev = kept.get(name)
+                if prev is not None and env[first_of.setdefault(prev.value, name)].kind == env[name].kind:
+                    env[name] = env[first_of[prev.value]]
         # Other names that were aliases of a re-versioned object follow it.
         for name, prev in old.items():
             if prev is None:
@@ -1736,8 +1759,8 @@ class ScriptLowering:
             other = rhs
         else:
             raise Unsupported("identity test of objects other than None")
-        if other.is_const and _immutable_literal(other.const):
-            is_none = other.const is None
+        if other.is_const:
+            is_none = other.const is None  # (a literal: None, or anything else)
         elif other.kind in _NEVER_NONE_KINDS or other.kind == CONTAINER and isinstance(other.value.owner, (py.BuildOp, py.UpdateOp)):
             is_none = False
         else:
@@ -2302,6 +2325,9 @@ class ScriptLowering:
             result = self._append(op, node).result
             self._lists.add(result)
             return Val(result, CONTAINER)  # a new list
+        if receiver.value in self._indexes and method == "equals" and len(args) == 1 and not kwnames and (args[0].kind in _ARG_KINDS or args[0].value in self._indexes):
+            op = df.MethodOp(operands=[receiver.value, [args[0].value]], properties={"method": StringAttr(method), "kwnames": _names_attr([])}, result_types=[py.ObjectType()])
+            return Val(self._append(op, node).result, SCALAR)  # a bool
         if receiver.value in self._indexes and method in ("min", "max") and not args:
             # One label (a number, a string, a Timestamp) or NaN/NaT.
             op = df.MethodOp(operands=[receiver.value, []], properties={"method": StringAttr(method), "kwnames": _names_attr([])}, result_types=[py.ObjectType()])

@@ -239,7 +239,7 @@ _READ_ONLY_METHODS = frozenset(
         "duplicated", "drop_duplicates", "isin", "between", "groupby", "rolling", "expanding",
         "ewm", "merge", "date", "strftime", "isoformat", "total_seconds", "timestamp",
         "is_numeric_dtype", "is_string_dtype", "is_object_dtype", "is_float_dtype", "is_integer_dtype",
-        "is_bool_dtype", "is_datetime64_any_dtype",
+        "is_bool_dtype", "is_datetime64_any_dtype", "equals",
         # numpy and pandas functions, reached as attributes of their modules
         "factorize", "cut", "qcut", "to_datetime", "to_numeric", "get_dummies", "concat", "where",
         "log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "square", "sign", "floor", "ceil",
@@ -468,6 +468,7 @@ class ScriptFacts:
     functions_read_undefined: bool = False
     defines_classes: bool = False  # user classes can give any method name side effects
     rebound: set[str] = field(default_factory=set)  # names bound at more than one place (imports, stores, parameters...)
+    declares_globals: bool = False  # a `global`/`nonlocal` statement: called code may rebind module names
     # Constant paths the script may write: their compile-time profile could
     # be stale by the time the script reads them.
     written_paths: set[str] = field(default_factory=set)
@@ -492,6 +493,8 @@ class ScriptFacts:
                         facts.rebound.add(node.id)
                     stored.add(node.id)
                 continue
+            if isinstance(node, (ast.Global, ast.Nonlocal)):
+                facts.declares_globals = True
             here: set[str] = set()
             _add_stored(node, here)
             if here:
