@@ -47,7 +47,9 @@ PURE_FUNCTIONS = frozenset(
         "numpy.hstack", "numpy.vstack", "numpy.zeros_like", "numpy.ones_like",
         "numpy.full", "numpy.linspace", "numpy.percentile", "numpy.quantile",
         "numpy.isnan", "numpy.isfinite", "numpy.nan_to_num", "numpy.unique",
-        "numpy.argsort", "numpy.average", "numpy.corrcoef",
+        "numpy.argsort", "numpy.average", "numpy.corrcoef", "numpy.logspace", "numpy.select",
+        "numpy.bincount", "numpy.argmax", "numpy.argmin", "numpy.cumsum", "numpy.diff",
+        "pandas.crosstab", "pandas.Categorical", "numpy.prod", "numpy.cumprod", "numpy.sign",
     }
     | set(NUMPY_ELEMENTWISE)
 )
@@ -71,7 +73,8 @@ PURE_PANDAS_METHODS = frozenset(
         "interpolate", "ffill", "bfill", "where", "mask", "explode", "melt", "pivot_table",
         "apply", "first", "last", "size", "cummax", "cummin", "log1p", "tolist", "to_list",
         "items", "keys", "filter", "squeeze", "std", "sem", "first_valid_index", "to_string",
-        "reindex", "assign",
+        "reindex", "assign", "xs", "unstack", "stack", "droplevel", "to_frame", "to_dict",
+        "add_prefix", "add_suffix", "query", "resample",
     }
 )
 PURE_PANDAS_ATTRIBUTES = frozenset(
@@ -209,5 +212,5 @@ MODEL_SELECTION_FUNCTIONS = frozenset(
 
 # numpy calls that return a new array, never a view of an argument.
 FRESH_ARRAY_CONSTRUCTORS = frozenset(
-    f"numpy.{name}" for name in ("zeros", "ones", "empty", "full", "zeros_like", "ones_like", "full_like", "arange", "array", "linspace")
+    f"numpy.{name}" for name in ("zeros", "ones", "empty", "full", "zeros_like", "ones_like", "full_like", "arange", "array", "linspace", "logspace")
 )

@@ -87,6 +87,37 @@ _LGB_CALLBACKS = {
 }
 # Meta-estimators whose fit fits their steps in place (not clones of them).
 _IN_PLACE_PIPELINES = frozenset({"sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline"})
+# Methods whose result is a new frame (of a frame) or a new Series (of a Series),
+# whatever their arguments (see _made_kind).
+_FRAME_TO_FRAME = frozenset(
+    {"drop", "rename", "fillna", "dropna", "astype", "copy", "head", "tail", "sort_values", "sort_index",
+     "reset_index", "set_index", "query", "sample", "assign", "merge", "join", "replace", "clip", "round",
+     "abs", "drop_duplicates", "add_prefix", "add_suffix", "select_dtypes", "ffill", "bfill", "interpolate",
+     "where", "mask", "isna", "isnull", "notna", "notnull", "reindex", "pivot_table", "describe", "corr",
+     "rank", "shift", "diff", "pct_change", "cumsum", "filter", "melt", "nlargest", "nsmallest", "set_axis",
+     "rename_axis", "transpose"}
+)
+_COLUMN_TO_COLUMN = frozenset(
+    {"fillna", "dropna", "astype", "copy", "head", "tail", "sort_values", "sort_index", "replace", "clip",
+     "round", "abs", "shift", "diff", "pct_change", "cumsum", "cumprod", "rank", "map", "isna", "isnull",
+     "notna", "notnull", "where", "mask", "ffill", "bfill", "interpolate", "value_counts", "drop_duplicates",
+     "nlargest", "nsmallest", "isin", "between"}
+)
+# str methods a script passes as functions (`rename(columns=str.lower)`): pure.
+_PURE_STR_METHODS = frozenset(f"builtins.str.{m}" for m in ("lower", "upper", "strip", "lstrip", "rstrip", "title", "capitalize", "casefold", "swapcase"))
+# Fields of a DatetimeIndex (each a new Index).
+_INDEX_FIELDS = frozenset({"year", "month", "day", "quarter", "dayofweek", "weekday", "dayofyear", "hour", "minute", "week"})
+# Builtins that consume an iterator argument whole, at once (`dict(zip(keys, values))`).
+_ITERATOR_CONSUMERS = frozenset({"builtins.dict", "builtins.list", "builtins.tuple", "builtins.sorted", "builtins.min", "builtins.max", "builtins.sum"})
+# pandas methods whose result is a frame or a Series depending on the data (see _pandas_objects).
+_PANDAS_RESULT_METHODS = frozenset({"xs", "unstack", "stack", "apply", "agg", "aggregate", "squeeze", "describe", "transform", "droplevel", "mode", "quantile"})
+# pandas methods a statement may call with ``inplace=True`` (see _lower_in_place_method).
+_IN_PLACE_METHODS = frozenset(
+    {"drop", "fillna", "rename", "replace", "reset_index", "sort_values", "sort_index", "dropna",
+     "set_index", "drop_duplicates", "ffill", "bfill", "clip", "interpolate", "where", "mask"}
+)
+# Kinds whose values are never None (library objects the frontend made or typed).
+_NEVER_NONE_KINDS = frozenset({"module", "frame", "column", "estimator", "array", "type", "slice", "splitter", "accessor", "window"})
 _IMMUTABLE_KINDS = frozenset({MODULE, CALLABLE, SCALAR, STRING, TYPE, SLICE, SPLITTER})
 _DATA_KINDS = frozenset({FRAME, COLUMN, SCALAR, ARRAY})
 # Kinds a library function or pandas method may take as arguments natively.
@@ -231,6 +262,12 @@ class ScriptLowering:
         self._scalar_dtypes: dict[SSAValue, str] = {}  # `col.median()`, `col.mode()[0]` -> their dtype
         self._keys_as_columns: set[SSAValue] = set()  # `groupby(k, as_index=False)[c]`: aggregates are frames
         self._indexes: set[SSAValue] = set()  # pandas Index objects (`frame.columns`, `col.index`...): immutable
+        # Results of pandas methods that are a frame or a Series (or a scalar),
+        # depending on the data (`frame.xs(k)`, `unstack()`, `apply(f, axis=1)`):
+        # pandas objects all the same, whose pure methods and attributes are pure.
+        self._pandas_objects: set[SSAValue] = set()
+        self._pure_callables: set[SSAValue] = set()  # `str.lower`...: pure functions any method may call
+        self._consumed_iterators: set[int] = set()  # ids of `zip(...)` calls a consuming call takes (see _consumed_zip)
         self._lists: set[SSAValue] = set()
         self._appended: dict[SSAValue, tuple[Val, ...]] = {}  # lists built by appends -> their elements  # values that are Python lists (`.tolist()`, comprehensions)
         self._filename_attr = StringAttr(self.filename)
@@ -575,12 +612,12 @@ class ScriptLowering:
                 if not (isinstance(key, Val) and isinstance(key.const, str)):
                     raise Unsupported("column assignment with a non-constant key")
                 val = self._as_val(self.expr(stmt.value), stmt.value)  # type: ignore[attr-defined]
-                if val.kind not in _DATA_KINDS:
+                if val.kind not in _DATA_KINDS and val.value not in self._pandas_objects:
                     raise Unsupported("assigning an object of unknown type into a frame")
                 schema = _frame_schema(frame)
                 new_schema = None
                 if schema is not None:
-                    dtype = _column_dtype(val)
+                    dtype = self._dtype_of(val)
                     cols = dict(schema)
                     cols[key.const] = dtype or "?"
                     new_schema = list(cols.items())
@@ -617,7 +654,7 @@ class ScriptLowering:
         ``__setitem__`` on a copy, a new version of the frame (the labels may
         be known only at run time)."""
         val = self._as_val(self.expr(stmt.value), stmt.value)  # type: ignore[attr-defined]
-        if val.kind not in _DATA_KINDS:
+        if val.kind not in _DATA_KINDS and val.value not in self._pandas_objects:
             raise Unsupported("assigning an object of unknown type into a frame")
         labels, _ = self._column_keys(key)
         schema = _frame_schema(frame)
@@ -670,7 +707,10 @@ class ScriptLowering:
 
     def _updatable_list(self, name: str) -> bool:
         val = self.state.env.get(name)
-        if val is None or val.kind != CONTAINER:
+        return val is not None and self._updatable_list_val(val)
+
+    def _updatable_list_val(self, val: Val) -> bool:
+        if val.kind != CONTAINER:
             return False
         owner = val.value.owner
         return (
@@ -690,6 +730,16 @@ class ScriptLowering:
 
     def _lower_augassign(self, stmt: ast.AugAssign) -> None:
         """``a += v`` on a fresh array (updated as a value) or an immutable scalar or string."""
+        if isinstance(stmt.target, ast.Subscript) and isinstance(stmt.op, ast.Add):
+            # `scores[name] += [s]` on a list held by a display: the list extends in
+            # place and is stored back where it was (the container is unchanged).
+            call = ast.Call(func=ast.Attribute(value=ast.Subscript(value=stmt.target.value, slice=stmt.target.slice, ctx=ast.Load()), attr="extend", ctx=ast.Load()), args=[stmt.value], keywords=[])
+            for n in (call, call.func, call.func.value):  # type: ignore[attr-defined]
+                ast.copy_location(n, stmt.target)
+            if self._appended_list(call.func, call) is None:
+                raise Unsupported("augmented assignment to an item or attribute")
+            self._lower_expr_stmt(call, stmt)
+            return
         if not isinstance(stmt.target, ast.Name):
             raise Unsupported("augmented assignment to an item or attribute")
         name = stmt.target.id
@@ -703,6 +753,13 @@ class ScriptLowering:
             self._update_array(self.state.env[name], "i" + fn, [value], stmt)
             return
         current = self.state.env.get(name)
+        if fn == "add" and current is not None and not current.is_const and self._updatable_list(name):
+            # `features += [...]` on a list the script built: extends it in place, like `.extend`.
+            call = ast.Call(func=ast.Attribute(value=stmt.target, attr="extend", ctx=ast.Load()), args=[stmt.value], keywords=[])
+            ast.copy_location(call, stmt)
+            ast.copy_location(call.func, stmt.target)
+            self._lower_expr_stmt(call, stmt)
+            return
         if current is not None and current.is_const and isinstance(current.const, list) and fn == "add":
             # `cols += [...]` extends the list in place: the same as rebinding
             # it to the concatenation when nothing else refers to that list.
@@ -732,9 +789,10 @@ class ScriptLowering:
                 )
                 self.state.token = self._append(op, stmt).next
                 return
-            if isinstance(func, ast.Attribute) and func.attr in ("append", "extend") and isinstance(func.value, ast.Name) and self._updatable_list(func.value.id) and len(node.args) == 1 and not node.keywords:
+            target = self._appended_list(func, node)
+            if target is not None:
                 # `scores.append(score)`: the list as a value, copied and extended.
-                target = self.state.env[func.value.id]
+                assert isinstance(func, ast.Attribute)
                 item = self._as_val(self.expr(node.args[0]), node.args[0])
                 if func.attr == "append":
                     added = self._append(py.BuildOp(operands=[[item.value]], properties={"kind": StringAttr("list")}, result_types=[py.ObjectType()]), node).result
@@ -756,6 +814,11 @@ class ScriptLowering:
                     self._appended[op.result] = (*before, *extra)
                 self._rebind_version(target, Val(op.result, CONTAINER), stmt)
                 return
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in _IN_PLACE_METHODS and _inplace_keyword(node) is True:
+                receiver = self.state.env.get(func.value.id)
+                if receiver is not None and receiver.kind in (FRAME, COLUMN):
+                    self._lower_in_place_method(receiver, func.attr, node, stmt)
+                    return
             if isinstance(func, ast.Attribute) and func.attr == "to_csv":
                 receiver = self._as_val(self.expr(func.value), func.value)
                 if receiver.kind in (MODULE, CALLABLE) or isinstance(func.value, ast.Call) and receiver.kind not in (FRAME, COLUMN):
@@ -785,6 +848,69 @@ class ScriptLowering:
         result = self.expr(node)
         values = [p.value for p in result.parts] if isinstance(result, Multi) else [self._as_val(result, node).value]
         self._bind([], values, stmt)
+
+    def _appended_list(self, func: ast.expr, node: ast.Call) -> Val | None:
+        """The list ``lst.append(x)`` / ``lst.extend(xs)`` extends, when the script
+        built it: a name, or an item of a display (``scores[name].append(s)``
+        with ``scores = {n: [] for n in names}``)."""
+        if not (isinstance(func, ast.Attribute) and func.attr in ("append", "extend") and len(node.args) == 1 and not node.keywords):
+            return None
+        if isinstance(func.value, ast.Name):
+            return self.state.env[func.value.id] if self._updatable_list(func.value.id) else None
+        if not isinstance(func.value, ast.Subscript):
+            return None
+        mark = self.block.last_op
+        item = self.expr(func.value)
+        # (An item of a display is the object itself, not a copy: see _static_item.)
+        if isinstance(item, Val) and item.value.owner is not None and self._updatable_list_val(item) and any(item.value in inner for inner in self.state.contains.values()):
+            return item
+        self._rollback(mark)
+        return None
+
+    def _lower_in_place_method(self, receiver: Val, method: str, node: ast.Call, stmt: ast.stmt) -> None:
+        """``frame.fillna(v, inplace=True)`` as a statement: the method runs with
+        ``inplace=True`` on a copy (pandas' own warnings and errors), and every
+        name of the frame sees the copy, as they see the mutated object in Python."""
+        args, kwnames = self._call_args(node)
+        calls_user_code = method in lib.METHODS_CALLING_USER_CODE
+        if any(a.kind not in _ARG_KINDS and (calls_user_code or not _native_origin(a)) for a in args):
+            raise Unsupported("in-place method with an argument of unknown type")
+        # The result's type is that of the same call without inplace, as a value.
+        mark = self.block.last_op
+        plain = ast.Call(func=node.func, args=node.args, keywords=[k for k in node.keywords if k.arg != "inplace"])
+        ast.copy_location(plain, node)
+        as_value = self._method_call(receiver, method, plain)
+        self._rollback(mark)
+        if as_value.kind != receiver.kind:
+            raise Unsupported("in-place method changing the kind of its receiver")
+        op = py.UpdateOp(
+            operands=[receiver.value, [a.value for a in args]],
+            properties={"kind": StringAttr(f"method:{method}"), "kwnames": _names_attr(kwnames)},
+            result_types=[as_value.value.type],
+        )
+        self._append(op, stmt)
+        self._rebind_version(receiver, Val(op.result, receiver.kind), stmt)
+
+    def _chained_in_place(self, stmts: list[ast.stmt]) -> bool:
+        """``frame[c].fillna(v, inplace=True)``: under copy-on-write the method
+        changes a temporary copy, never the frame (pandas warns that it does
+        nothing), so the statement mutates no object that existed before."""
+        if len(stmts) != 1:
+            return False
+        match stmts[0]:
+            case ast.Expr(value=ast.Call(func=ast.Attribute(value=ast.Subscript() | ast.Attribute() as receiver, attr=method), args=args, keywords=keywords) as call):
+                pass
+            case _:
+                return False
+        if method not in _IN_PLACE_METHODS or _inplace_keyword(call) is not True or any(k.arg is None for k in keywords):
+            return False
+        root = receiver
+        while isinstance(root, (ast.Subscript, ast.Attribute)):
+            root = root.value
+        frame = self.state.env.get(root.id) if isinstance(root, ast.Name) else None
+        if frame is None or frame.kind != FRAME:
+            return False
+        return is_read_only([ast.Expr(value=e) for e in [receiver, *args, *(k.value for k in keywords if k.arg != "inplace")]])
 
     def _effect_function(self, func: ast.expr) -> str | None:
         """The qualified name of a library function in ``lib.EFFECT_FUNCTIONS`` that
@@ -834,9 +960,49 @@ class ScriptLowering:
         # Indent the first line back to its column (ast offsets are in bytes;
         # only spacing depends on it), so the code compiles at its own position.
         text = " " * stmt.col_offset + (segment if segment is not None else ast.unparse(stmt))
-        self._emit_opaque_source(text, stmt.lineno, stmt.col_offset, [stmt], names_bound(stmt))
+        made = None
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            kind = self._made_kind(stmt.value)
+            made = (stmt.targets[0].id, kind) if kind is not None else None
+        self._emit_opaque_source(text, stmt.lineno, stmt.col_offset, [stmt], names_bound(stmt), made)
 
-    def _emit_opaque_source(self, text: str, line: int, col: int, stmts: list[ast.stmt], bound: set[str]) -> None:
+    def _made_kind(self, node: ast.expr, depth: int = 0) -> str | None:
+        """The kind of a value whatever the data: ``<frame>.rename(...)`` is a new
+        frame, ``<column>.map(...)`` a new Series (or an exception), however
+        unknown the arguments. For the names opaque statements bind, so one
+        opaque step does not leave everything after it unknown."""
+        match node:
+            case ast.Call(func=ast.Attribute(value=receiver, attr=method), keywords=keywords) if depth < 16 and all(k.arg is not None and k.arg != "inplace" for k in keywords):
+                kind = self._receiver_kind(receiver, depth)
+                if kind == FRAME and method in _FRAME_TO_FRAME or kind == COLUMN and method in _COLUMN_TO_COLUMN:
+                    return kind
+            case ast.Subscript(value=receiver, slice=ast.List() | ast.ListComp()) if depth < 16:
+                if self._receiver_kind(receiver, depth) == FRAME:
+                    return FRAME  # columns by a list
+        return None
+
+    def _receiver_kind(self, node: ast.expr, depth: int) -> str | None:
+        if isinstance(node, ast.Name):
+            val = self.state.env.get(node.id)
+            return val.kind if isinstance(val, Val) else None
+        # Lowered on trial (then erased): the kind the native lowering gives it.
+        # (Inlined calls count statements: those counts are restored too.)
+        mark, saved, must_run = self.block.last_op, self._save(), len(self._must_run)
+        stats = (self.stats.statements, self.stats.native_statements, self.stats.opaque_statements, len(self.stats.opaque_reasons))
+        try:
+            val = self.expr(node)
+            kind = val.kind if isinstance(val, Val) else None
+        except Exception:
+            kind = None
+        finally:
+            self._rollback(mark)
+            self._restore(saved)
+            del self._must_run[must_run:]
+            self.stats.statements, self.stats.native_statements, self.stats.opaque_statements = stats[:3]
+            del self.stats.opaque_reasons[stats[3]:]
+        return kind if kind is not None else self._made_kind(node, depth + 1)
+
+    def _emit_opaque_source(self, text: str, line: int, col: int, stmts: list[ast.stmt], bound: set[str], made: tuple[str, str] | None = None) -> None:
         env = self.state.env
         read: set[str] = set()
         for s in stmts:
@@ -850,6 +1016,10 @@ class ScriptLowering:
             read |= names_read(s)
         # A `def` runs none of its body's calls; everything else may run any of them.
         calls = [n for s in stmts if not isinstance(s, ast.FunctionDef) for n in ast.walk(s) if isinstance(n, ast.Call)]
+        for call in calls:
+            if isinstance(call.func, ast.Attribute) and call.func.attr in ("query", "eval"):
+                # `df.query("a > @x")` reads `x` from the calling frame, by name.
+                read |= {m for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str) for m in re.findall(r"@([A-Za-z_]\w*)", a.value)}
         called_globals: set[str] = set()
         if calls:
             # Calls may run script functions, which read the module's globals
@@ -876,7 +1046,7 @@ class ScriptLowering:
         # (A builtin's name rebound by the script could be anything.)
         rebound_call = any(isinstance(n.func, ast.Name) and n.func.id in env for n in calls)
         defines = any(isinstance(s, ast.FunctionDef) for s in stmts)
-        read_only = not defines and not self.facts.defines_classes and not rebound_call and is_read_only(stmts)
+        read_only = not defines and not self.facts.defines_classes and not rebound_call and (is_read_only(stmts) or self._chained_in_place(stmts))
         if read_only:
             # Nothing that existed is mutated: inputs keep their versions.
             names_in = sorted(n for n in (read | bound) if n in env)
@@ -907,7 +1077,7 @@ class ScriptLowering:
         old = {n: env.get(n) for n in names_out}
         # A value only mutated in place keeps its type; one rebound is unknown.
         kept = {n: v for n, v in old.items() if v is not None and n not in bound}
-        out_types = [_opaque_type(kept[n]) if n in kept else py.ObjectType() for n in names_out]
+        out_types = [_opaque_type(kept[n]) if n in kept else _type_of_kind(made[1]) if made is not None and n == made[0] else py.ObjectType() for n in names_out]
         column = None if read_only else _stored_column(stmts)
         if column is not None and column[0] in names_out and column[0] in kept and kept[column[0]].kind == FRAME:
             # `frame[c] = <anything>` (or `frame.loc[..., c] = ...`): the same
@@ -944,6 +1114,8 @@ class ScriptLowering:
             # Names bound only on some paths through the code may stay unbound.
             branching = any(isinstance(n, _BRANCHING) for s in stmts for n in ast.walk(s))
             conditional = {n for n in bound if env.is_unbound_local(n) or n in env.maybe_unbound} if branching else set()
+            # (`with ... as fh:` binds fh whenever the statement completes: before its body runs.)
+            conditional -= {name for st in stmts if isinstance(st, (ast.With, ast.AsyncWith)) for item in st.items if item.optional_vars is not None for name in names_stored(item.optional_vars)}
             deleted = {n.id for s in stmts for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Del)} & env.local_names
             env.maybe_unbound = frozenset((env.maybe_unbound - bound) | conditional | deleted)
         op = py.ExecOp(operands=[self.state.token, inputs], properties=properties, result_types=[py.TokenType(), out_types])
@@ -955,18 +1127,36 @@ class ScriptLowering:
             # pandas copies arrays and Series stored into a frame (copy-on-write):
             # the frame keeps no reference to what was stored.
             retains = False
+        # An object something opaque holds is held still after code changed it in place.
+        escaped_before = self._escaped_closure() if kept else set()
         if retains and not (read_only and not bound):
             self.state.escaped.update(inputs)  # new names may alias them, or code keep them
         made_list = _list_made(stmts)
         for name, result in zip(names_out, op.outputs):
             prev = kept.get(name)
+            if prev is not None and prev.value in escaped_before:
+                self.state.escaped.add(result)
             env[name] = Val(result, OBJECT) if prev is None else Val(result, prev.kind, prev.qualname, deterministic=prev.deterministic)
             if name == made_list and name in bound:
                 # `name = [... for ...]` (a condition decided only at run time): a new list.
                 env[name] = Val(result, CONTAINER)
                 self._lists.add(result)
+            if made is not None and name == made[0] and prev is None:
+                # A new frame or Series (see _made_kind): made by its last call, after
+                # everything the statement ran, so nothing else can refer to it.
+                env[name] = Val(result, made[1])
+                continue
             if retains:
                 self.state.escaped.add(result)  # opaque code may keep references to it
+        if not self.facts.declares_globals:
+            # Names of one object that the code did not rebind (`frame` in an inlined
+            # function, `x` in its caller) are still one object: one value, so that
+            # a later in-place change through either is seen through both.
+            first_of: dict[SSAValue, str] = {}
+            for name in names_out:
+                prev = kept.get(name)
+                if prev is not None and env[first_of.setdefault(prev.value, name)].kind == env[name].kind:
+                    env[name] = env[first_of[prev.value]]
         # Other names that were aliases of a re-versioned object follow it.
         for name, prev in old.items():
             if prev is None:
@@ -1131,6 +1321,10 @@ class ScriptLowering:
             op = self._append(py.ConstantOp(properties={"value": attr}, result_types=[py.ObjectType()]), node)
             if scalar:
                 self._scalar_constants[key] = op
+            elif not _immutable_literal(value):
+                # Each evaluation of `[]` or `{...}` is a new object (`{k: [] for k in keys}`):
+                # equal constants must not be merged into one.
+                op.attributes[_IDENTITY_ATTR] = IntAttr(next(_identities.setdefault(self.block, itertools.count())))
         kind = STRING if isinstance(value, str) else SCALAR if isinstance(value, (int, float, type(None))) else CONTAINER
         return Val(op.result, kind, const=value)
 
@@ -1172,6 +1366,10 @@ class ScriptLowering:
                 if column.kind == COLUMN:
                     op = df.CategoryCodesOp(operands=[column.value], result_types=[df.ColumnType.of(None)])
                     return Val(self._append(op, node).result, COLUMN)
+        if node.attr.endswith("_") and not node.attr.startswith("_") and isinstance(node.value, ast.Subscript):
+            fitted = self._fitted_step_attribute(node)
+            if fitted is not None:
+                return fitted
         base = self.expr(node.value)
         if isinstance(base, Ref):
             return Ref(f"{base.qualname}.{node.attr}", base.base, (*base.path, node.attr))
@@ -1179,6 +1377,10 @@ class ScriptLowering:
             raise Unsupported("attribute of a tuple")
         if base.kind in (MODULE, CALLABLE) and base.qualname:
             return Ref(f"{base.qualname}.{node.attr}", base, (node.attr,))
+        if base.kind == ESTIMATOR and node.attr in ("best_iteration", "best_score"):
+            # xgboost's early-stopping results (plain numbers).
+            op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[py.ObjectType()])
+            return Val(self._append(op, node).result, SCALAR)
         if base.kind == ESTIMATOR and node.attr.endswith("_") and not node.attr.startswith("_"):
             # A fitted attribute (coef_, best_params_...): a plain read.
             if node.attr == "best_estimator_":
@@ -1194,13 +1396,40 @@ class ScriptLowering:
             schema = _frame_schema(base)
             if node.attr not in lib.PURE_PANDAS_ATTRIBUTES and schema is not None and node.attr in dict(schema):
                 return self._column(base, node.attr, node)
-        if base.kind == COLUMN and node.attr in ("dt", "str"):
+        if base.kind == COLUMN and node.attr in ("dt", "str", "cat"):
             op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[py.ObjectType()])
             return Val(self._append(op, node).result, ACCESSOR)
+        if base.kind == ACCESSOR and node.attr in ("categories", "ordered"):
+            # `col.cat.categories`: an Index; `cat.ordered`: a bool.
+            op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[py.ObjectType()])
+            result = self._append(op, node).result
+            if node.attr == "categories":
+                self._indexes.add(result)
+            return Val(result, OBJECT if node.attr == "categories" else SCALAR)
         if base.kind == ACCESSOR and not node.attr.startswith("_"):
             # `col.dt.month`: a new column (methods are handled at their call).
             op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[df.ColumnType.of(None)])
             return Val(self._append(op, node).result, COLUMN)
+        if base.kind == OBJECT and base.value in self._indexes and node.attr in _INDEX_FIELDS:
+            # `frame.index.year`: a new Index of the field.
+            op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[py.ObjectType()])
+            result = self._append(op, node).result
+            self._indexes.add(result)
+            return Val(result, OBJECT)
+        if base.kind == OBJECT and base.value in self._pandas_objects and node.attr in ("values", "shape", "index", "columns", "T", "dtypes", "ndim", "size", "empty"):
+            kind = {"values": ARRAY, "shape": CONTAINER, "ndim": SCALAR, "size": SCALAR, "empty": SCALAR}.get(node.attr, OBJECT)
+            op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[py.ObjectType()])
+            result = self._append(op, node).result
+            if node.attr in ("index", "columns"):
+                self._indexes.add(result)
+            elif node.attr in ("T", "dtypes"):
+                self._pandas_objects.add(result)
+            return Val(result, kind)
+        if base.kind == ARRAY and node.attr in ("shape", "ndim", "size", "dtype"):
+            # (Not `.T` or `.real`: views of the array.)
+            kind = {"shape": CONTAINER, "dtype": OBJECT}.get(node.attr, SCALAR)
+            op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[py.ObjectType()])
+            return Val(self._append(op, node).result, kind)
         if base.kind in (FRAME, COLUMN) and node.attr in lib.PURE_PANDAS_ATTRIBUTES:
             kind = FRAME if node.attr == "T" else {"shape": CONTAINER, "values": ARRAY}.get(node.attr, OBJECT)
             op = py.GetAttrOp(operands=[base.value], properties={"attr": StringAttr(node.attr)}, result_types=[_type_of_kind(kind)])
@@ -1214,8 +1443,31 @@ class ScriptLowering:
                 self._indexed[val.value] = base
             if node.attr == "index" or node.attr == "columns" and base.kind == FRAME:
                 self._indexes.add(val.value)
+            elif node.attr == "dtypes":
+                self._pandas_objects.add(val.value)  # a Series of dtypes
             return val
         raise Unsupported("attribute")
+
+    def _fitted_step_attribute(self, node: ast.Attribute) -> Val | None:
+        """``pipe[-1].alpha_``, ``pipe.named_steps["m"].coef_``: a fitted attribute of a
+        pipeline's step. The step itself is never a value of its own (it is the
+        object inside the pipeline: fitting it would change the pipeline)."""
+        sub = node.value
+        assert isinstance(sub, ast.Subscript)
+        holder = sub.value
+        named = isinstance(holder, ast.Attribute) and holder.attr == "named_steps"
+        base = self.expr(holder.value if named else holder)  # type: ignore[attr-defined]
+        if not isinstance(base, Val) or base.kind != ESTIMATOR:
+            return None
+        key = self._as_val(self.expr(sub.slice), sub.slice)
+        if not (type(key.const) is int if not named else isinstance(key.const, str)):
+            return None
+        value = base.value
+        if named:
+            value = self._append(py.GetAttrOp(operands=[value], properties={"attr": StringAttr("named_steps")}, result_types=[py.ObjectType()]), holder).result
+        step = self._append(py.GetItemOp(operands=[value, key.value], result_types=[py.ObjectType()]), sub).result
+        op = py.GetAttrOp(operands=[step], properties={"attr": StringAttr(node.attr)}, result_types=[py.ObjectType()])
+        return Val(self._append(op, node).result, ARRAY if node.attr in _ARRAY_ATTRIBUTES else OBJECT)
 
     def _expr_Subscript(self, node: ast.Subscript) -> Val:
         base = self._as_val(self.expr(node.value), node.value)
@@ -1224,6 +1476,10 @@ class ScriptLowering:
             item = self._static_item(base, key.const, node)
             if item is not None:
                 return item
+        if base.kind == CONTAINER and type(key.const) is int and isinstance(base.value.owner, py.GetAttrOp) and base.value.owner.attr.data == "shape":
+            # `X.shape[0]`: a shape holds ints.
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[py.ObjectType()])
+            return Val(self._append(op, node).result, SCALAR)
         if base.kind == FRAME and isinstance(key.const, str):
             return self._column(base, key.const, node)
         if base.kind == FRAME and key.elements is not None and all(isinstance(k, str) for k in key.elements):
@@ -1242,6 +1498,10 @@ class ScriptLowering:
             # Columns by a list or an Index known only at run time: a new frame.
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[df.FrameType.unknown()])
             return Val(self._append(op, node).result, FRAME)
+        if base.value in self._indexes and _is_int(key.value):
+            # `frame.index[i]`: one label (a number, a string, a Timestamp: immutable).
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[py.ObjectType()])
+            return Val(self._append(op, node).result, SCALAR)
         if base.value in self._indexes and key.kind == SLICE:
             # `frame.columns[:5]`: a new Index.
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[py.ObjectType()])
@@ -1271,10 +1531,31 @@ class ScriptLowering:
                     self._window_dtypes[result] = dtype
             return Val(result, WINDOW, window_of=window_of)
         indexed = self._indexed.get(base.value)
-        if indexed is not None and key.kind in (SLICE, COLUMN, ARRAY):
+        if indexed is not None and (key.kind in (SLICE, COLUMN, ARRAY) or self._is_list(key)):
             # Rows by position, boolean mask or labels: the same columns.
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[indexed.value.type])
             return Val(self._append(op, node).result, indexed.kind)
+        if indexed is not None and indexed.kind == FRAME and key.kind == CONTAINER:
+            selected = self._rows_and_columns(base, indexed, key, node)
+            if selected is not None:
+                return selected
+        if indexed is not None and indexed.kind == FRAME and _is_int(key.value) and isinstance(base.value.owner, py.GetAttrOp) and base.value.owner.attr.data == "iloc":
+            # `frame.iloc[0]`: one row, a Series (of the columns' common dtype).
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[df.ColumnType.of(None)])
+            return Val(self._append(op, node).result, COLUMN)
+        if indexed is not None and indexed.kind == COLUMN and _is_int(key.value) and isinstance(base.value.owner, py.GetAttrOp) and base.value.owner.attr.data in ("iloc", "iat"):
+            # `col.iloc[-1]`: one value; of a numeric, boolean or string column, an immutable scalar.
+            dtype = _column_dtype(indexed)
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[py.ObjectType()])
+            result = self._append(op, node).result
+            if dtype in ("int64", "float64", "bool", "str"):
+                self._scalar_dtypes[result] = dtype
+                return Val(result, STRING if dtype == "str" else SCALAR)
+            return Val(result, OBJECT)
+        if base.kind == ARRAY and base.fresh and isinstance(node.value, ast.Call) and key.kind in (SLICE, SCALAR, CONTAINER, ARRAY, COLUMN):
+            # `model.predict_proba(X)[:, 1]`: a view of an array nothing else can reach.
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[py.ObjectType()])
+            return Val(self._append(op, node).result, ARRAY)
         if base.kind in (ARRAY, COLUMN) and key.kind in (ARRAY, COLUMN) and base.kind != COLUMN or (base.kind == COLUMN and key.kind == ARRAY):
             # Fancy or boolean indexing copies (unlike slicing, which makes views).
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[base.value.type])
@@ -1298,7 +1579,8 @@ class ScriptLowering:
                 # numpy basic slicing returns views; views alias their base.
                 # (An item of a tuple, list or dict is the object itself, as in Python.)
                 raise Unsupported("subscript of an array or container")
-            kind = FRAME if base.kind == FRAME and key.kind == COLUMN else OBJECT
+            bool_array = key.kind == ARRAY and self._scalar_dtypes.get(key.value) == "bool"
+            kind = FRAME if base.kind == FRAME and (key.kind == COLUMN or bool_array) else OBJECT
             owner = base.value.owner
             dtype = _column_dtype(base) if base.kind == COLUMN else None
             if isinstance(owner, df.MethodOp) and owner.method.data == "mode" and key.kind == SCALAR and type(key.const) is int and dtype in ("str", "int64", "float64"):
@@ -1309,11 +1591,49 @@ class ScriptLowering:
                 self._scalar_dtypes[result] = dtype
                 return Val(result, STRING if dtype == "str" else SCALAR)
             result_type = _type_of_kind(kind)
-            if kind == FRAME and _column_dtype(key) == "bool":
+            if kind == FRAME and (_column_dtype(key) == "bool" or bool_array):
                 result_type = base.value.type  # rows by a boolean mask: the same columns
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[result_type])
             return Val(self._append(op, node).result, kind)
         raise Unsupported("subscript")
+
+    def _rows_and_columns(self, indexer: Val, frame: Val, key: Val, node: ast.AST) -> Val | None:
+        """``frame.loc[rows, "c"]`` (a Series), ``frame.loc[rows, ["a", "b"]]``, ``frame.iloc[rows, 1:]``
+        (frames), with rows selected by a mask, labels, positions or a slice (never one
+        row: that would give a row or a single value)."""
+        owner = key.value.owner
+        parts = self._parts.get(key.value)
+        if isinstance(owner, py.BuildOp) and owner.kind.data == "tuple" and parts is not None and len(parts) == 2:
+            rows, cols = parts
+        elif key.is_const and isinstance(key.const, tuple) and len(key.const) == 2 and isinstance(key.const[0], list):
+            rows, cols = Val(key.value, CONTAINER, const=key.const[0]), self._constant(key.const[1], node)
+        else:
+            return None
+        if not (rows.kind in (SLICE, COLUMN, ARRAY) or self._is_list(rows)):
+            return None
+        by_label = indexer.value.owner.attr.data == "loc"  # type: ignore[union-attr]
+        schema = _frame_schema(frame)
+        same_rows_dtype = rows.kind == SLICE or _column_dtype(rows) == "bool"  # (rows alone keep the dtypes)
+        if by_label and isinstance(cols.const, str) or not by_label and type(cols.const) is int:
+            dtype = None
+            if by_label and schema is not None and same_rows_dtype and [c for c, _ in schema].count(cols.const) == 1:
+                dtype = dict(schema)[cols.const]
+            if not by_label and (schema is None or [c for c, _ in schema].count(schema[cols.const][0] if -len(schema) <= cols.const < len(schema) else None) != 1):
+                return None  # (a duplicated label would select a frame)
+            op = py.GetItemOp(operands=[indexer.value, key.value], result_types=[df.ColumnType.of(None if dtype == "?" else dtype)])
+            return Val(self._append(op, node).result, COLUMN)
+        labels = cols.const if isinstance(cols.const, list) else None
+        if by_label and labels is None and cols.kind in (CONTAINER, OBJECT) and self._column_keys(cols)[1]:
+            # Labels known at run time (an Index, a list): a frame.
+            op = py.GetItemOp(operands=[indexer.value, key.value], result_types=[df.FrameType.unknown()])
+            return Val(self._append(op, node).result, FRAME)
+        if cols.kind == SLICE or labels is not None and all(isinstance(c, str) if by_label else type(c) is int for c in labels):
+            new_schema = None
+            if by_label and labels is not None and schema is not None and same_rows_dtype and len({c for c, _ in schema}) == len(schema) and all(c in dict(schema) for c in labels):
+                new_schema = [(c, dict(schema)[c]) for c in labels]
+            op = py.GetItemOp(operands=[indexer.value, key.value], result_types=[df.FrameType.of(new_schema) if new_schema is not None else df.FrameType.unknown()])
+            return Val(self._append(op, node).result, FRAME)
+        return None
 
     def _static_item(self, container: Val, key: Any, node: ast.AST) -> Val | None:
         """``container[key]`` known at compile time: the object itself, as in Python
@@ -1396,6 +1716,16 @@ class ScriptLowering:
     def _expr_Compare(self, node: ast.Compare) -> Val:
         if len(node.ops) != 1:
             raise Unsupported("chained comparison")
+        if isinstance(node.ops[0], (ast.In, ast.NotIn)) and isinstance(node.comparators[0], ast.Set) and all(isinstance(e, ast.Constant) for e in node.comparators[0].elts):
+            # `c not in {"date", "target"}`: a set of literals, decided for a literal.
+            lhs = self._as_val(self.expr(node.left), node.left)
+            if lhs.is_const and _immutable_literal(lhs.const):
+                try:
+                    hit = lhs.const in {e.value for e in node.comparators[0].elts}  # type: ignore[attr-defined]
+                except TypeError:
+                    raise Unsupported("membership test raises") from None
+                return self._constant(hit == isinstance(node.ops[0], ast.In), node)
+            raise Unsupported("membership test")
         if isinstance(node.ops[0], (ast.In, ast.NotIn)):
             lhs = self._as_val(self.expr(node.left), node.left)
             rhs = self._as_val(self.expr(node.comparators[0]), node.comparators[0])
@@ -1403,16 +1733,41 @@ class ScriptLowering:
                 hits = [_dtype_equals(lhs.dtype, c) for c in rhs.const]
                 if None not in hits:
                     return self._constant(any(hits) == isinstance(node.ops[0], ast.In), node)
+            if lhs.is_const and _immutable_literal(lhs.const) and rhs.elements is not None:
+                # `"c" in frame.columns`: the labels are known (an Index tests its labels).
+                return self._constant((lhs.const in rhs.elements) == isinstance(node.ops[0], ast.In), node)
             if lhs.is_const and rhs.is_const:
                 try:
                     return self._constant((lhs.const in rhs.const) == isinstance(node.ops[0], ast.In), node)
                 except TypeError:
                     raise Unsupported("membership test raises") from None
             raise Unsupported("membership test")
+        if isinstance(node.ops[0], (ast.Is, ast.IsNot)):
+            return self._identity_test(node)
         fn = lib.COMPARE_OPERATORS.get(type(node.ops[0]).__name__)
         if fn is None:
             raise Unsupported("comparison")
         return self._operator(fn, [node.left, node.comparators[0]], node)
+
+    def _identity_test(self, node: ast.Compare) -> Val:
+        """``x is None`` / ``x is not None`` decided at compile time: a literal is
+        None or not; a frame, array, estimator... never is (the default-argument
+        idiom ``def f(df, fill=None): if fill is None: ...``)."""
+        lhs = self._as_val(self.expr(node.left), node.left)
+        rhs = self._as_val(self.expr(node.comparators[0]), node.comparators[0])
+        if rhs.is_const and rhs.const is None:
+            other = lhs
+        elif lhs.is_const and lhs.const is None:
+            other = rhs
+        else:
+            raise Unsupported("identity test of objects other than None")
+        if other.is_const:
+            is_none = other.const is None  # (a literal: None, or anything else)
+        elif other.kind in _NEVER_NONE_KINDS or other.kind == CONTAINER and isinstance(other.value.owner, (py.BuildOp, py.UpdateOp)):
+            is_none = False
+        else:
+            raise Unsupported("identity test of a value unknown at compile time")
+        return self._constant(is_none == isinstance(node.ops[0], ast.Is), node)
 
     def _expr_UnaryOp(self, node: ast.UnaryOp) -> Val:
         fn = lib.UNARY_OPERATORS[type(node.op).__name__]
@@ -1468,7 +1823,15 @@ class ScriptLowering:
             op = py.BinaryOp(operands=[lhs.value, rhs.value], properties={"op": StringAttr(fn)}, result_types=[py.ObjectType()])
             result = self._append(op, node).result
             self.state.contains[result] = (*self.state.contains.get(lhs.value, ()), *self.state.contains.get(rhs.value, ()))
+            if self._is_list(lhs) or self._is_list(rhs):
+                self._lists.add(result)  # list + list: a new list (anything else raises)
             return Val(result, CONTAINER)
+        if fn in _BOOL_RESULT and (lhs.value in self._indexes) != (rhs.value in self._indexes) and (rhs if lhs.value in self._indexes else lhs).kind in (SCALAR, STRING):
+            # `frame.index < cutoff`: an Index compared with a label is a boolean ndarray.
+            op = py.BinaryOp(operands=[lhs.value, rhs.value], properties={"op": StringAttr(fn)}, result_types=[py.ObjectType()])
+            result = self._append(op, node).result
+            self._scalar_dtypes[result] = "bool"
+            return Val(result, ARRAY)
         if OBJECT in kinds and all(v.kind != OBJECT or _native_origin(v) for v in (lhs, rhs)) and kinds - {OBJECT} <= _DATA_KINDS | {STRING}:
             # Library objects (a Timestamp, a numpy scalar...): their operators are pure.
             kind = FRAME if FRAME in kinds else COLUMN if COLUMN in kinds else OBJECT
@@ -1542,6 +1905,33 @@ class ScriptLowering:
         are). Its variables are its own, as in Python 3: they are bound only
         while the element is lowered.
         """
+        elements = [e for (e,) in self._unrolled_comprehension(node, [node.elt])]
+        if all(e.is_const for e in elements):
+            return self._constant([e.const for e in elements], node)
+        op = py.BuildOp(operands=[[e.value for e in elements]], properties={"kind": StringAttr("list")}, result_types=[py.ObjectType()])
+        result = self._append(op, node).result
+        self._parts[result] = tuple(elements)
+        self.state.contains[result] = tuple(e.value for e in elements)
+        self._lists.add(result)
+        return Val(result, CONTAINER)
+
+    def _expr_DictComp(self, node: ast.DictComp) -> Val:
+        """``{key: value for target in iterable if cond}``, unrolled like a list
+        comprehension: one dict display (a later equal key replaces the value, as
+        in the comprehension)."""
+        pairs = self._unrolled_comprehension(node, [node.key, node.value])
+        keys, values = [k for k, _ in pairs], [v for _, v in pairs]
+        if all(k.is_const and _immutable_literal(k.const) for k in keys) and all(v.is_const and _immutable_literal(v.const) for v in values):
+            return self._constant(dict(zip((k.const for k in keys), (v.const for v in values))), node)
+        op = py.BuildOp(operands=[[*(k.value for k in keys), *(v.value for v in values)]], properties={"kind": StringAttr("dict")}, result_types=[py.ObjectType()])
+        result = self._append(op, node).result
+        self._parts[result] = (*keys, *values)
+        self.state.contains[result] = tuple(v.value for v in (*keys, *values))
+        return Val(result, CONTAINER)
+
+    def _unrolled_comprehension(self, node: ast.ListComp | ast.DictComp, parts: list[ast.expr]) -> list[tuple[Val, ...]]:
+        """The values of ``parts`` (in order) for each item a one-generator
+        comprehension keeps, its conditions decided at compile time."""
         if len(node.generators) != 1 or node.generators[0].is_async:
             raise Unsupported("nested or async comprehension")
         gen = node.generators[0]
@@ -1553,7 +1943,7 @@ class ScriptLowering:
         targets = sorted(names_bound(ast.Assign(targets=[gen.target], value=ast.Constant(None))))
         env = self.state.env
         saved = {n: env[n] for n in targets if n in env}
-        elements: list[Val] = []
+        kept: list[tuple[Val, ...]] = []
         maybe_unbound = env.maybe_unbound if isinstance(env, Scope) else None
         if isinstance(env, Scope):
             env.maybe_unbound = env.maybe_unbound - set(targets)  # the comprehension's own variables
@@ -1562,7 +1952,7 @@ class ScriptLowering:
                 for name, val in self._bind_target(gen.target, item()).items():
                     env[name] = val
                 if all(self._static_condition(cond) for cond in gen.ifs):
-                    elements.append(self._as_val(self.expr(node.elt), node.elt))
+                    kept.append(tuple(self._as_val(self.expr(p), p) for p in parts))
         finally:
             for name in targets:
                 if name in saved:
@@ -1571,14 +1961,7 @@ class ScriptLowering:
                     del env[name]
             if isinstance(env, Scope) and maybe_unbound is not None:
                 env.maybe_unbound = maybe_unbound
-        if all(e.is_const for e in elements):
-            return self._constant([e.const for e in elements], node)
-        op = py.BuildOp(operands=[[e.value for e in elements]], properties={"kind": StringAttr("list")}, result_types=[py.ObjectType()])
-        result = self._append(op, node).result
-        self._parts[result] = tuple(elements)
-        self.state.contains[result] = tuple(e.value for e in elements)
-        self._lists.add(result)
-        return Val(result, CONTAINER)
+        return kept
 
     def _expr_Lambda(self, node: ast.Lambda) -> Val:
         """A lambda that computes only from its parameters, with read-only methods
@@ -1587,7 +1970,8 @@ class ScriptLowering:
 
         It reads no global the script binds and has no effects, so when and
         how often it runs cannot be told apart from Python."""
-        if not pure_lambda(node) or any(n in self.state.env for n in free_names_read(node)):
+        modules = sorted(n for n in free_names_read(node) if n in self.state.env and self._pure_module_name(n))
+        if not pure_lambda(node, self._pure_library_reference) or any(n in self.state.env and n not in modules for n in free_names_read(node)):
             raise Unsupported("Lambda")
         segment = self._segment(node)
         prefix = _RESULT_NAME + "=("
@@ -1598,15 +1982,33 @@ class ScriptLowering:
         # several lines one expression), in a namespace of its own.
         text = " " * (node.col_offset - len(prefix)) + prefix + segment + ")"
         names = _names_attr([_RESULT_NAME])
-        properties: dict[str, Attribute] = {"source": StringAttr(text), "names_in": _names_attr([]), "names_out": names, "read_only": UnitAttr(), "local_names": names}
+        # (The modules it reads are given to it: the script never rebinds those names.)
+        properties: dict[str, Attribute] = {"source": StringAttr(text), "names_in": _names_attr(modules), "names_out": names, "read_only": UnitAttr(), "local_names": names}
         if isinstance(self.state.env, Scope):
             properties["function"] = StringAttr(self.state.env.function)
-        op = py.ExecOp(operands=[self.state.token, []], properties=properties, result_types=[py.TokenType(), [py.ObjectType()]])
+        op = py.ExecOp(operands=[self.state.token, [self.state.env[n].value for n in modules]], properties=properties, result_types=[py.TokenType(), [py.ObjectType()]])
         op.location = self._loc_at(node.lineno, node.col_offset)
         self.block.add_op(op)
         self.state.token = op.next
         self._pure_lambdas.add(op.outputs[0])
         return Val(op.outputs[0], CALLABLE)
+
+    def _pure_module_name(self, name: str) -> bool:
+        """A module the script imported once and never rebinds (a lambda may read it)."""
+        val = self.state.env.get(name)
+        return val is not None and val.kind == MODULE and val.qualname is not None and name not in self.facts.rebound and not isinstance(self.state.env, Scope)
+
+    def _pure_library_reference(self, node: ast.Attribute) -> bool:
+        """``np.log``, ``pd.isna``, ``np.nan``: a pure library function or constant of such a module."""
+        path: list[str] = []
+        root: ast.expr = node
+        while isinstance(root, ast.Attribute):
+            path.append(root.attr)
+            root = root.value
+        if not isinstance(root, ast.Name) or not self._pure_module_name(root.id):
+            return False
+        qualname = ".".join([self.state.env[root.id].qualname, *reversed(path)])  # type: ignore[list-item]
+        return qualname in lib.PURE_FUNCTIONS or qualname in lib.PURE_CONSTANTS or qualname in lib.DTYPE_PREDICATES
 
     def _applies(self, method: str, args: list[Val]) -> bool:
         """Every argument a native one, pure lambdas included for the methods that call them."""
@@ -1654,6 +2056,8 @@ class ScriptLowering:
 
     def _expr_Call(self, node: ast.Call) -> Val | Multi:
         func = node.func
+        if isinstance(func, ast.Name) and func.id == "zip" and id(node) in self._consumed_iterators and "zip" not in self.state.env:
+            return self._consumed_zip(node)
         if isinstance(func, ast.Attribute) and func.attr == "pop" and isinstance(func.value, ast.Name) and len(node.args) == 1 and not node.keywords:
             popped = self._pop_column(func.value.id, node)
             if popped is not None:
@@ -1671,6 +2075,8 @@ class ScriptLowering:
         assert qualname is not None
         if qualname == lib.READ_CSV:
             return self._read_csv(node)
+        if qualname in _ITERATOR_CONSUMERS and node.args and isinstance(node.args[0], ast.Call) and isinstance(node.args[0].func, ast.Name) and node.args[0].func.id == "zip":
+            self._consumed_iterators.add(id(node.args[0]))
         args, kwnames = self._call_args(node)
         if qualname in lib.NUMPY_ELEMENTWISE and not kwnames and args and any(a.kind == COLUMN for a in args):
             fn = lib.NUMPY_ELEMENTWISE[qualname]
@@ -1755,12 +2161,16 @@ class ScriptLowering:
             )
             return Val(self._append(op, node).result, OBJECT)
         if qualname in lib.PURE_FUNCTIONS:
-            if any(a.kind not in _ARG_KINDS and not _native_origin(a) for a in args):
+            if any(a.kind not in _ARG_KINDS and not _native_origin(a) and not (a.value in self._pure_lambdas and qualname in _ITERATOR_CONSUMERS) for a in args):
                 raise Unsupported("library call on an unknown object")
             if qualname == "builtins.dict" and not args[: len(args) - len(kwnames)] and all(a.is_const and _immutable_literal(a.const) for a in args):
                 return self._constant(dict(zip(kwnames, (a.const for a in args))), node)
             if qualname in ("builtins.list", "builtins.tuple") and len(args) == 1 and not kwnames and args[0].is_const and isinstance(args[0].const, (list, tuple)) and _immutable_literal(tuple(args[0].const)):
                 return self._constant(list(args[0].const) if qualname == "builtins.list" else tuple(args[0].const), node)
+            if qualname == "builtins.list" and len(args) == 1 and not kwnames and args[0].kind == CONTAINER and not args[0].is_const:
+                pairs = self._display_items(args[0], "dict")
+                if pairs is not None and len(pairs) <= 10_000:
+                    return self._constant([k for k, _ in pairs], node)  # `list(d)`: the keys of a dict display
             if qualname in ("builtins.list", "builtins.len") and len(args) == 1 and not kwnames and args[0].elements is not None:
                 items = list(args[0].elements)
                 return self._constant(items if qualname == "builtins.list" else len(items), node)
@@ -1794,8 +2204,31 @@ class ScriptLowering:
             result = self._append(op, node).result
             if kind == CONTAINER:
                 self.state.contains[result] = tuple(a.value for a in args)
+                if qualname in ("builtins.list", "builtins.sorted"):
+                    self._lists.add(result)  # a new list
+            if qualname == "numpy.where" and len(args) == 3 and not kwnames:
+                dtype = _promoted_dtype([self._dtype_of(a) for a in args[1:]])
+                if dtype is not None:
+                    self._scalar_dtypes[result] = dtype  # `np.where(m, 1, 0)`: an int64 array
             return Val(result, kind, fresh=fresh and kind == ARRAY)
         raise Unsupported(f"call of {qualname}")
+
+    def _consumed_zip(self, node: ast.Call) -> Val:
+        """``zip(a, b)`` as the argument of ``dict()``, ``sorted()``, ``list()``...:
+        an iterator only that call consumes. Its op is never merged with an equal
+        one (each call makes an iterator of its own, used up once)."""
+        args, kwnames = self._call_args(node)
+        if any(a.kind not in _ARG_KINDS and not _native_origin(a) for a in args):
+            raise Unsupported("zip of an unknown object")
+        op = py.CallOp(
+            operands=[[a.value for a in args]],
+            properties={"callee": StringAttr("builtins.zip"), "kwnames": _names_attr(kwnames)},
+            result_types=[py.ObjectType()],
+        )
+        op.attributes[_IDENTITY_ATTR] = IntAttr(next(_identities.setdefault(self.block, itertools.count())))
+        result = self._append(op, node).result
+        self.state.contains[result] = tuple(a.value for a in args)  # the tuples it yields hold their items
+        return Val(result, OBJECT)
 
     def _pop_column(self, name: str, node: ast.Call) -> Val | None:
         """``frame.pop("c")``: the column, and the frame without it as the new
@@ -1825,13 +2258,19 @@ class ScriptLowering:
                 raise Unsupported("Index.drop of labels not known to be there")
             op = df.MethodOp(operands=[receiver.value, [args[0].value]], properties={"method": StringAttr("drop"), "kwnames": _names_attr([])}, result_types=[py.ObjectType()])
             return Val(self._append(op, node).result, OBJECT, elements=tuple(e for e in receiver.elements if e not in labels))
-        if receiver.kind in (FRAME, COLUMN) and method in ("rolling", "expanding", "ewm", "groupby") and all(a.kind in _ARG_KINDS for a in args):
+        if receiver.kind in (FRAME, COLUMN) and method in ("rolling", "expanding", "ewm", "groupby", "resample") and all(a.kind in _ARG_KINDS or a.value in self._indexes for a in args):
             op = df.MethodOp(
                 operands=[receiver.value, [a.value for a in args]],
                 properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
                 result_types=[py.ObjectType()],
             )
             return Val(self._append(op, node).result, WINDOW, window_of=receiver.kind)
+        if receiver.kind == WINDOW and method == "apply" and receiver.window_of == FRAME and self._applies(method, args):
+            # `frame.groupby(k).apply(f)`: a Series or a frame, as f's results make it.
+            op = df.MethodOp(operands=[receiver.value, [a.value for a in args]], properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)}, result_types=[py.ObjectType()])
+            result = self._append(op, node).result
+            self._pandas_objects.add(result)
+            return Val(result, OBJECT)
         if receiver.kind == WINDOW and method in _WINDOW_METHODS and self._applies(method, args):
             kind = receiver.window_of or FRAME
             if method == "agg" or method == "aggregate":
@@ -1888,6 +2327,13 @@ class ScriptLowering:
             result = self._append(op, node).result
             self._lists.add(result)
             return Val(result, CONTAINER)  # a new list
+        if receiver.value in self._indexes and method == "equals" and len(args) == 1 and not kwnames and (args[0].kind in _ARG_KINDS or args[0].value in self._indexes):
+            op = df.MethodOp(operands=[receiver.value, [args[0].value]], properties={"method": StringAttr(method), "kwnames": _names_attr([])}, result_types=[py.ObjectType()])
+            return Val(self._append(op, node).result, SCALAR)  # a bool
+        if receiver.value in self._indexes and method in ("min", "max") and not args:
+            # One label (a number, a string, a Timestamp) or NaN/NaT.
+            op = df.MethodOp(operands=[receiver.value, []], properties={"method": StringAttr(method), "kwnames": _names_attr([])}, result_types=[py.ObjectType()])
+            return Val(self._append(op, node).result, SCALAR)
         if receiver.value in self._indexes and method in _INDEX_METHODS and all(a.kind in _ARG_KINDS or a.value in self._indexes for a in args):
             # `columns.drop([...])`, `.difference(...)`: new Index objects.
             op = df.MethodOp(operands=[receiver.value, [a.value for a in args]], properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)}, result_types=[py.ObjectType()])
@@ -1948,10 +2394,12 @@ class ScriptLowering:
                 # Predictions are new arrays; transform may hand back its input.
                 return Val(self._append(op, node).result, SCALAR if method == "score" else ARRAY, fresh=method in ("predict", "predict_proba"))
             raise Unsupported(f"estimator method {method}")
+        if receiver.kind == FRAME and method in ("query", "eval") and not (args and isinstance(args[0].const, str) and "@" not in args[0].const and len(args) == 1 + len(kwnames) and not set(kwnames) & {"local_dict", "global_dict", "resolvers", "level", "target", "inplace"}):
+            raise Unsupported(f"{method} of an expression that may read variables")  # (`@x` reads the caller's frame)
         if receiver.kind in (FRAME, COLUMN) and method in lib.PURE_PANDAS_METHODS:
             if "inplace" in kwnames:
                 raise Unsupported("inplace=True")
-            if any(a.kind not in _ARG_KINDS and not (method not in lib.METHODS_CALLING_USER_CODE and _native_origin(a)) and not (a.value in self._pure_lambdas and method in _LAMBDA_METHODS) for a in args):
+            if any(a.kind not in _ARG_KINDS and not (method not in lib.METHODS_CALLING_USER_CODE and _native_origin(a)) and not (a.value in self._pure_lambdas and method in _LAMBDA_METHODS) and a.value not in self._pure_callables for a in args):
                 raise Unsupported("pandas method with an argument of unknown type")
             if receiver.kind == FRAME and method == "select_dtypes":
                 schema = _frame_schema(receiver)
@@ -1991,12 +2439,35 @@ class ScriptLowering:
             elif method == "mode" and dtype is not None and not args:
                 result_type = df.ColumnType.of(dtype)  # the most frequent values themselves
             schema = _frame_schema(receiver) if receiver.kind == FRAME else None
+            if schema is not None and method == "assign" and len(args) == len(kwnames):
+                # New columns of the values' dtypes, where known (`assign(flag=1)`: int64).
+                columns = dict(schema)
+                for name, value in zip(kwnames, args):
+                    columns[name] = (self._dtype_of(value) or "?") if value.kind in (COLUMN, SCALAR) or value.value in self._scalar_dtypes else "?"
+                result_type = df.FrameType.of(list(columns.items()))
+            if schema is not None and method == "rename" and kwnames == ["columns"] and (args[0].is_const and isinstance(args[0].const, dict) or args[0].value in self._pure_callables):
+                # Labels renamed by a constant mapping (labels it does not have are
+                # ignored) or a str method (`columns=str.lower`).
+                if args[0].is_const:
+                    mapping = args[0].const
+                else:
+                    function = getattr(str, args[0].qualname.rpartition(".")[2])  # type: ignore[union-attr]
+                    mapping = {c: function(c) for c, _ in schema}
+                renamed = [(mapping.get(c, c) if isinstance(mapping.get(c, c), str) else None, d) for c, d in schema]
+                if all(c is not None for c, _ in renamed) and len({c for c, _ in renamed}) == len(renamed):
+                    result_type = df.FrameType.of(renamed)  # type: ignore[arg-type]
             if schema is not None and method == "merge":
                 merged = _merge_schema(schema, args, kwnames)
                 if merged is not None:
                     result_type = df.FrameType.of(merged)
             if schema is not None and method in ("mean", "median") and not args and all(d in _NUMERIC_DTYPES for _, d in schema):
                 result_type = df.ColumnType.of("float64")  # one float per (numeric) column
+            elif schema is not None and method == "fillna" and len(args) == 1 and not kwnames and args[0].kind == CONTAINER and self._display_items(args[0], "dict") is not None:
+                # `fillna({"c": value})`: only those columns change; a float fills a float column in place.
+                fills = dict(self._display_items(args[0], "dict"))  # type: ignore[arg-type]
+                result_type = df.FrameType.of([(c, d if c not in fills or self._fill_keeps(d, fills[c]) else "?") for c, d in schema])
+            elif schema is not None and method == "fillna" and len(args) == 1 and not kwnames and args[0].is_const and isinstance(args[0].const, dict):
+                result_type = df.FrameType.of([(c, d if c not in args[0].const or _fill_keeps_dtype(d, args[0].const[c]) else "?") for c, d in schema])
             elif schema is not None and method == "fillna" and len(args) == 1 and not kwnames and args[0].kind == COLUMN and _column_dtype(args[0]) == "float64":
                 # Floats by column label fill float columns in place; int and
                 # bool columns have nothing to fill.
@@ -2009,8 +2480,35 @@ class ScriptLowering:
             result = self._append(op, node).result
             if kind == SCALAR and dtype in ("int64", "float64") and method in ("mean", "median") and not args:
                 self._scalar_dtypes[result] = "float64"  # a float (NaN when nothing is there)
+            if kind == OBJECT and method in _PANDAS_RESULT_METHODS:
+                self._pandas_objects.add(result)
+            return Val(result, kind)
+        if receiver.value in self._pandas_objects and method in lib.PURE_PANDAS_METHODS:
+            # A frame or a Series (see _pandas_objects): the same pure methods.
+            if "inplace" in kwnames:
+                raise Unsupported("inplace=True")
+            if any(a.kind not in _ARG_KINDS and not (method not in lib.METHODS_CALLING_USER_CODE and _native_origin(a)) and not (a.value in self._pure_lambdas and method in _LAMBDA_METHODS) for a in args):
+                raise Unsupported("pandas method with an argument of unknown type")
+            kind = {"to_numpy": ARRAY, "unique": ARRAY, "tolist": CONTAINER, "to_list": CONTAINER, "to_string": STRING}.get(method, OBJECT)
+            op = df.MethodOp(
+                operands=[receiver.value, [a.value for a in args]],
+                properties={"method": StringAttr(method), "kwnames": _names_attr(kwnames)},
+                result_types=[py.ObjectType()],
+            )
+            result = self._append(op, node).result
+            if kind == CONTAINER:
+                self._lists.add(result)  # a new list
+            elif kind == OBJECT and method not in ("get", "items", "keys", "first_valid_index"):
+                self._pandas_objects.add(result)
             return Val(result, kind)
         raise Unsupported(f"method {method} on {receiver.kind}")
+
+    def _fill_keeps(self, dtype: str, value: Val) -> bool:
+        """Whether filling a column of ``dtype`` with ``value`` keeps its dtype."""
+        if value.is_const:
+            return _fill_keeps_dtype(dtype, value.const)
+        known = self._scalar_dtypes.get(value.value)
+        return _fill_keeps_dtype(dtype, _NO_CONST) or dtype == "float64" and known in ("int64", "float64") or dtype == "str" and known == "str"
 
     def _pipeline_step_estimators(self, qualname: str, args: list[Val], kwnames: list[str]) -> list[tuple[int, Val]]:
         """The steps a pipeline's fit mutates in place: every estimator step (sklearn
@@ -2190,10 +2688,17 @@ class ScriptLowering:
                     raise Unsupported("range() of non-constant bounds")
                 values = list(range(*(b.const for b in bounds)))
                 return [lambda v=v: self._constant(v, node) for v in values]
-            if len(node.args) != 1 or node.keywords:
-                raise Unsupported("enumerate() with a start")
+            start_node = node.args[1] if len(node.args) == 2 else node.keywords[0].value if len(node.keywords) == 1 and node.keywords[0].arg == "start" else None
+            if not (len(node.args) == 1 and not node.keywords or start_node is not None and len(node.args) + len(node.keywords) == 2):
+                raise Unsupported("enumerate() with unknown arguments")
+            start = 0
+            if start_node is not None:
+                start_val = self._as_val(self.expr(start_node), start_node)
+                if type(start_val.const) is not int:
+                    raise Unsupported("enumerate() with a start unknown at compile time")
+                start = start_val.const
             inner = self._loop_items(node.args[0])
-            return [lambda i=i, item=item: Multi((self._constant(i, node), item())) for i, item in enumerate(inner)]  # type: ignore[arg-type]
+            return [lambda i=i, item=item: Multi((self._constant(i, node), item())) for i, item in enumerate(inner, start)]  # type: ignore[arg-type]
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "split":
             splitter = self._as_val(self.expr(node.func.value), node.func.value)
             if splitter.kind == SPLITTER and splitter.n_splits is not None:
@@ -2336,19 +2841,27 @@ class ScriptLowering:
         return list(columns.items())
 
     def _concat_schema(self, args: list[Val], kwnames: list[str]) -> list[tuple[str, str]] | None:
-        """``pd.concat([frames], ignore_index=...)`` of frames with the same columns."""
+        """``pd.concat([frames], ignore_index=..., keys=...)`` of frames stacked by rows
+        (keys, names and the row labels do not change the columns)."""
         n_positional = len(args) - len(kwnames)
         keywords = dict(zip(kwnames, args[n_positional:]))
-        if n_positional != 1 or not set(keywords) <= {"ignore_index", "axis"}:
+        if n_positional != 1 or not set(keywords) <= {"ignore_index", "axis", "keys", "names", "sort", "join", "verify_integrity"}:
             return None
         if "axis" in keywords and keywords["axis"].const not in (0, "index"):
+            return None
+        sort, join = keywords.get("sort"), keywords.get("join")
+        if sort is not None and type(sort.const) is not bool or join is not None and join.const != "outer":
             return None
         parts = self.state.contains.get(args[0].value)
         if not parts:
             return None
         schemas = [p.type.schema if isinstance(p.type, df.FrameType) else None for p in parts]
-        if any(sc is None for sc in schemas) or any([c for c, _ in sc] != [c for c, _ in schemas[0]] for sc in schemas):  # type: ignore[union-attr]
+        if any(sc is None for sc in schemas):
             return None
+        if any([c for c, _ in sc] != [c for c, _ in schemas[0]] for sc in schemas):  # type: ignore[union-attr]
+            # Different columns: their union (sorted if asked), missing values
+            # NaN. pandas itself decides the columns and dtypes, on empty frames.
+            return _union_concat_schema(tuple(tuple(sc) for sc in schemas), sort is not None and sort.const is True)  # type: ignore[arg-type]
         merged = []
         for i, (column, _) in enumerate(schemas[0]):  # type: ignore[index]
             dtypes = {sc[i][1] for sc in schemas}  # type: ignore[index]
@@ -2408,6 +2921,13 @@ class ScriptLowering:
                 names.append(k.arg)
                 continue
             # `**params` of a dict known at compile time: its items, in order.
+            pairs = self._display_items(val, "dict") if not val.is_const and val.kind == CONTAINER else None
+            if pairs is not None and all(type(key) is str for key, _ in pairs):
+                # A dict display (`assign(**{f"lag{k}": s.shift(k) for k in ks})`): its items as they are.
+                for key, item in pairs:
+                    keywords.append(self._latest(item))
+                    names.append(key)
+                continue
             if not (val.is_const and isinstance(val.const, dict) and all(type(key) is str for key in val.const)):
                 raise Unsupported("**kwargs of a value unknown at compile time")
             for key, item in val.const.items():
@@ -2471,6 +2991,12 @@ class ScriptLowering:
             for attr in result.path:
                 value = self._append(py.GetAttrOp(operands=[value], properties={"attr": StringAttr(attr)}, result_types=[py.ObjectType()]), node).result
             return Val(value, TYPE, qualname=result.qualname)
+        if result.qualname in _PURE_STR_METHODS and result.base is None:
+            # `rename(columns=str.lower)`, `map(str.strip)`: pure functions of strings.
+            value = self._import("builtins", "str", node).result
+            value = self._append(py.GetAttrOp(operands=[value], properties={"attr": StringAttr(result.path[-1])}, result_types=[py.ObjectType()]), node).result
+            self._pure_callables.add(value)
+            return Val(value, CALLABLE, qualname=result.qualname)
         if result.base is None:
             raise Unsupported("builtin used as a value")
         if result.qualname in lib.PURE_CONSTANTS:
@@ -2631,6 +3157,49 @@ def _dropped_in_place(stmts: list[ast.stmt]) -> tuple[str, list[str]] | None:
     return name, columns
 
 
+def _promoted_dtype(dtypes: list[str | None]) -> str | None:
+    """numpy's result dtype for numbers of these dtypes (Python numbers: see _column_dtype)."""
+    if any(d not in ("int64", "float64", "bool") for d in dtypes):
+        return None
+    return "float64" if "float64" in dtypes else "int64" if "int64" in dtypes else "bool"
+
+
+def _is_int(value: SSAValue, depth: int = 0) -> bool:
+    """A Python int for certain: a literal, ``len()``, ``int()``, an item of a
+    shape, or integer arithmetic of those (``int(len(df) * 0.8)``)."""
+    owner = value.owner
+    if isinstance(owner, py.ConstantOp):
+        return type(decode(owner.value)) is int
+    if isinstance(owner, py.CallOp):
+        return owner.callee.data in ("builtins.len", "builtins.int")
+    if isinstance(owner, py.GetItemOp):
+        shape = owner.operands[0].owner
+        return isinstance(shape, py.GetAttrOp) and shape.attr.data == "shape" and _is_int(owner.operands[1], depth + 1)
+    if isinstance(owner, py.BinaryOp) and depth < 8:
+        return owner.op.data in ("add", "sub", "mul", "floordiv", "mod") and all(_is_int(v, depth + 1) for v in owner.operands)
+    if isinstance(owner, py.UnaryOp) and depth < 8:
+        return owner.op.data in ("neg", "pos") and _is_int(owner.operands[0], depth + 1)
+    return False
+
+
+def _inplace_keyword(node: ast.Call) -> Any:
+    """The constant ``inplace=`` argument of a call (``_NO_CONST`` if absent or not a literal)."""
+    for k in node.keywords:
+        if k.arg == "inplace":
+            return k.value.value if isinstance(k.value, ast.Constant) else _NO_CONST
+    return _NO_CONST
+
+
+def _drops_rows(args: list[Val], kwnames: list[str]) -> bool:
+    """``frame.drop(labels)`` / ``drop(index=...)`` / ``drop(labels, axis=0)``: rows go, the columns stay."""
+    keywords = dict(zip(kwnames, args[len(args) - len(kwnames):]))
+    positional = args[: len(args) - len(kwnames)]
+    if not set(keywords) <= {"axis", "index", "errors"} or len(positional) + ("index" in keywords) != 1:
+        return False
+    axis = keywords.get("axis")
+    return axis is None or axis.is_const and axis.const in (0, "index", "rows") and "index" not in keywords
+
+
 def _fills_from_itself(node: ast.expr) -> bool:
     """``lambda x: x.fillna(x.<reduction>())``: a float Series stays float."""
     if not (isinstance(node, ast.Lambda) and len(node.args.args) == 1 and not node.args.defaults):
@@ -2680,6 +3249,8 @@ def _cheap_to_fold(fn: str, lhs: Any, rhs: Any) -> bool:
 
 
 def _fill_keeps_dtype(dtype: str, value: Any) -> bool:
+    if dtype in ("int64", "bool"):
+        return True  # never missing: fillna changes nothing
     if value is _NO_CONST:
         return False
     if dtype == "object":
@@ -2751,10 +3322,11 @@ def _dtype_equals(dtype: str, other: str) -> bool | None:
 def _select_dtypes_schema(schema: list[tuple[str, str]], args: list[Val], kwnames: list[str], static_value: Callable[[Val], Any]) -> tuple[list[tuple[str, str]] | None, bool]:
     """The columns ``select_dtypes`` keeps, computed by pandas on an empty frame of the
     schema, and whether the call warns (then it must really run, where Python runs it)."""
-    if any(d == "?" for _, d in schema) or len(args) != len(kwnames):
+    if any(d == "?" for _, d in schema) or len(args) - len(kwnames) > 2:
         return None, False
     options: dict[str, Any] = {}
-    for name, arg in zip(kwnames, args):
+    names = ["include", "exclude"][: len(args) - len(kwnames)] + kwnames  # (positional: include, exclude)
+    for name, arg in zip(names, args):
         value = static_value(arg)
         if value is _NO_CONST:
             return None, False
@@ -2796,6 +3368,24 @@ def _selected_columns(schema: tuple[tuple[str, str], ...], key: str, options: di
     return _SELECTED[schema, key]
 
 
+@functools.lru_cache(maxsize=256)
+def _union_concat_schema(schemas: tuple[tuple[tuple[str, str], ...], ...], sort: bool) -> list[tuple[str, str]] | None:
+    """The columns of ``pd.concat`` of frames of ``schemas`` with different columns (outer join)."""
+    if any(d == "?" for sc in schemas for _, d in sc) or any(len({c for c, _ in sc}) != len(sc) for sc in schemas):
+        return None
+    import warnings
+
+    import pandas as pd
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = pd.concat([_empty_frame(sc) for sc in schemas], sort=sort)
+    except Exception:
+        return None
+    return [(str(c), str(d)) for c, d in out.dtypes.items()]
+
+
 def _resolve_type(qualname: str) -> Any:
     import importlib
 
@@ -2817,6 +3407,8 @@ def _column_dtype(val: Val) -> str | None:
     return None
 
 
+# Series methods that give floats for floats (with integer arguments: periods, decimals).
+_FLOAT_STAYS_FLOAT = frozenset({"shift", "diff", "pct_change", "round", "abs", "cumsum", "cumprod", "cummax", "cummin", "ffill", "bfill"})
 _FLOAT_RESULT = {"truediv", "log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "sin", "cos", "tan", "tanh", "arctan"}
 _BOOL_RESULT = {"eq", "ne", "lt", "le", "gt", "ge"}
 
@@ -2881,6 +3473,12 @@ _SAME_KIND_METHODS = {
 
 
 def _method_result(receiver: Val, method: str, args: list[Val], kwnames: list[str]) -> tuple[Attribute, str]:
+    if receiver.kind == FRAME and method == "query":
+        return receiver.value.type, FRAME  # some rows, the same columns
+    if receiver.kind in (FRAME, COLUMN) and method in ("add_prefix", "add_suffix"):
+        return _type_of_kind(receiver.kind), receiver.kind
+    if receiver.kind == COLUMN and method in ("to_frame", "unstack"):
+        return df.FrameType.unknown(), FRAME  # (unstack: of a Series with a MultiIndex, else a ValueError)
     if receiver.kind == COLUMN and method == "reset_index" and kwnames == ["drop"] and len(args) == 1 and args[0].const is True:
         return df.ColumnType.of(_column_dtype(receiver)), COLUMN  # new labels, the same values
     if receiver.kind == FRAME and method == "assign" and len(args) == len(kwnames):
@@ -2894,9 +3492,12 @@ def _method_result(receiver: Val, method: str, args: list[Val], kwnames: list[st
         return df.FrameType.of(list(columns.items())), FRAME
     if method in _SAME_KIND_METHODS and not (method == "reset_index" and receiver.kind == COLUMN):
         if receiver.kind == FRAME:
-            keeps_schema = method in ("copy", "head", "tail", "sort_values", "sort_index", "sample", "dropna", "drop_duplicates")
+            keeps_schema = method in ("copy", "head", "tail", "sort_values", "sort_index", "sample", "dropna", "drop_duplicates") or method == "drop" and _drops_rows(args, kwnames)
             if method == "reset_index" and len(args) == 1 and args[0].const is True and kwnames == ["drop"]:
                 keeps_schema = True  # new row labels, the same columns
+            axis = dict(zip(kwnames, args[len(args) - len(kwnames):])).get("axis")
+            if axis is not None and not (axis.is_const and axis.const in (0, "index", "rows")):
+                keeps_schema = False  # (`dropna(axis=1)` drops columns)
             t = receiver.value.type if keeps_schema else df.FrameType.unknown()
             schema = _frame_schema(receiver)
             if method == "fillna" and schema is not None:
@@ -2907,6 +3508,8 @@ def _method_result(receiver: Val, method: str, args: list[Val], kwnames: list[st
         # Only row selections keep a column's dtype for certain (shift, clip
         # and friends may introduce NaN or floats).
         dtype = receiver.value.type.dtype_name if method in ("copy", "head", "tail", "sort_values", "sort_index", "dropna", "sample", "drop_duplicates") else None  # type: ignore[union-attr]
+        if dtype is None and method in _FLOAT_STAYS_FLOAT and _column_dtype(receiver) == "float64" and not kwnames and all(type(a.const) is int for a in args):
+            dtype = "float64"  # (NaN where a shift or a difference has no value: still floats)
         return df.ColumnType.of(dtype), COLUMN
     if method == "quantile":
         q = args[0] if len(args) > len(kwnames) else dict(zip(kwnames, args[len(args) - len(kwnames):])).get("q")
@@ -2942,14 +3545,20 @@ def _method_result(receiver: Val, method: str, args: list[Val], kwnames: list[st
 
 
 def _call_result_kind(qualname: str, args: list[Val]) -> str:
-    if qualname in ("pandas.DataFrame", "pandas.concat", "pandas.get_dummies", "pandas.merge"):
+    if qualname in ("numpy.argmax", "numpy.argmin") and len(args) == 1:
+        return SCALAR
+    if qualname == "pandas.Categorical":
+        return ARRAY  # an array of values (never a view of its argument's)
+    if qualname in ("pandas.DataFrame", "pandas.concat", "pandas.get_dummies", "pandas.merge", "pandas.crosstab"):
         return FRAME if qualname != "pandas.concat" else OBJECT  # concat: decided from its parts
     if qualname in ("pandas.Series",):
         return COLUMN
     if qualname in ("pandas.to_datetime", "pandas.to_numeric", "pandas.isna", "pandas.isnull", "pandas.notna", "pandas.cut", "pandas.qcut") and args:
         # Elementwise over a Series or frame: the same kind back.
         return args[0].kind if args[0].kind in (COLUMN, FRAME) else OBJECT
-    if qualname in ("builtins.len", "builtins.int", "builtins.float", "builtins.bool", "builtins.round", "builtins.isinstance"):
+    if qualname in ("builtins.abs", "builtins.round") and args and args[0].kind in (COLUMN, FRAME, ARRAY):
+        return args[0].kind  # elementwise: `abs(skew) > 0.75`
+    if qualname in ("builtins.len", "builtins.int", "builtins.float", "builtins.bool", "builtins.round", "builtins.abs", "builtins.isinstance"):
         return SCALAR
     if qualname in ("builtins.str", "builtins.repr"):
         return STRING
@@ -2959,7 +3568,7 @@ def _call_result_kind(qualname: str, args: list[Val]) -> str:
         return ARRAY if len(args) == 3 else OBJECT  # a new ndarray (one argument: a tuple of them)
     if qualname.startswith("numpy.") and qualname in lib.NUMPY_ELEMENTWISE:
         return SCALAR if all(a.kind == SCALAR for a in args) else ARRAY if ARRAY in {a.kind for a in args} else OBJECT
-    if qualname in ("numpy.mean", "numpy.median", "numpy.std", "numpy.var", "numpy.sum", "numpy.min", "numpy.max", "numpy.average", "numpy.percentile", "numpy.quantile"):
+    if qualname in ("numpy.mean", "numpy.median", "numpy.std", "numpy.var", "numpy.sum", "numpy.min", "numpy.max", "numpy.average", "numpy.percentile", "numpy.quantile", "numpy.prod"):
         return SCALAR if all(a.kind in (COLUMN, ARRAY, CONTAINER) for a in args[:1]) and len(args) == 1 else OBJECT
     if qualname.startswith("numpy."):
         return ARRAY

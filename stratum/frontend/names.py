@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 import builtins
 import os
 from dataclasses import dataclass, field
@@ -98,6 +99,17 @@ def free_names_read_block(nodes: list[ast.AST]) -> set[str]:
             deleted = set().union(*(_deleted(b) for b in n.body))
             visit_block(n.body, local | (targets - deleted))
             visit_block(n.orelse, local)
+            return
+        if isinstance(n, (ast.With, ast.AsyncWith)):
+            # `with open(p) as fh:` binds fh before the body (and before later items) runs.
+            bound = set(local)
+            for item in n.items:
+                visit(item.context_expr, frozenset(bound))
+                if item.optional_vars is not None:
+                    visit(item.optional_vars, frozenset(bound))
+                    bound |= names_stored(item.optional_vars)
+            deleted = set().union(*(_deleted(b) for b in n.body))
+            visit_block(n.body, frozenset(bound - (deleted - local)))
             return
         if isinstance(n, (ast.If, ast.While, ast.With, ast.Try)):
             # Each statement list starts from what was bound before the statement.
@@ -226,6 +238,8 @@ _READ_ONLY_METHODS = frozenset(
         "reset_index", "set_index", "sample", "shift", "diff", "pct_change", "clip", "rank",
         "duplicated", "drop_duplicates", "isin", "between", "groupby", "rolling", "expanding",
         "ewm", "merge", "date", "strftime", "isoformat", "total_seconds", "timestamp",
+        "is_numeric_dtype", "is_string_dtype", "is_object_dtype", "is_float_dtype", "is_integer_dtype",
+        "is_bool_dtype", "is_datetime64_any_dtype", "equals",
         # numpy and pandas functions, reached as attributes of their modules
         "factorize", "cut", "qcut", "to_datetime", "to_numeric", "get_dummies", "concat", "where",
         "log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "square", "sign", "floor", "ceil",
@@ -239,11 +253,24 @@ _READ_ONLY_METHODS = frozenset(
 )
 
 
-def pure_lambda(node: ast.Lambda) -> bool:
+def pure_lambda(node: ast.Lambda, pure_reference: Callable[[ast.Attribute], bool] | None = None) -> bool:
     """A lambda that computes only from its parameters, with read-only builtins
     and methods, and has no effects (no output, no randomness): running it
-    more or fewer times, or later, cannot be told apart."""
-    if not _pure_lambda(node) or node.args.defaults or node.args.kw_defaults or node.args.vararg or node.args.kwarg:
+    more or fewer times, or later, cannot be told apart.
+
+    ``pure_reference`` approves module attributes it may use (``np.log``,
+    ``pd.isna``: pure library functions and constants); their calls count as read-only."""
+    approved: set[int] = set()  # root names of approved references
+    pure_calls: set[int] = set()
+    if pure_reference is not None:
+        for n in ast.walk(node.body):
+            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and pure_reference(n):
+                root: ast.expr = n
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                approved.add(id(root))
+        pure_calls = {id(n) for n in ast.walk(node.body) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and pure_reference(n.func)}  # type: ignore[misc]
+    if not _pure_lambda(node, approved) or node.args.defaults or node.args.kw_defaults or node.args.vararg or node.args.kwarg:
         return False
     for n in ast.walk(node.body):
         if isinstance(n, ast.Name) and n.id in _EFFECTFUL_BUILTINS:
@@ -252,7 +279,7 @@ def pure_lambda(node: ast.Lambda) -> bool:
             return False
         if isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.ctx, (ast.Store, ast.Del)):
             return False
-    return is_read_only([ast.Expr(value=node.body)])
+    return is_read_only([ast.Expr(value=node.body)], frozenset(pure_calls))
 
 
 _EFFECTFUL_BUILTINS = frozenset({"print", "id", "hash"})  # output, or values that differ between runs
@@ -263,13 +290,14 @@ _RANDOM_METHODS = frozenset({"sample"})
 _APPLYING_METHODS = frozenset({"apply", "map", "transform", "agg", "aggregate"})
 
 
-def _pure_lambda(node: ast.Lambda) -> bool:
+def _pure_lambda(node: ast.Lambda, approved: set[int] | None = None) -> bool:
     """A lambda that reads only its parameters, constants and read-only builtins
     (its calls are checked like any others): it can neither mutate nor return
-    anything but what it computes from its arguments."""
+    anything but what it computes from its arguments. (``approved``: ids of
+    module names rooting pure library references, see pure_lambda.)"""
     params = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
     for n in ast.walk(node.body):
-        if isinstance(n, ast.Name) and n.id not in params and n.id not in _READ_ONLY_BUILTINS:
+        if isinstance(n, ast.Name) and n.id not in params and n.id not in _READ_ONLY_BUILTINS and not (approved and id(n) in approved):
             return False
         if isinstance(n, (ast.Lambda, ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await, *_COMPREHENSIONS)):
             return False
@@ -300,7 +328,7 @@ def _safe_applications(stmts: list[ast.stmt]) -> tuple[set[int], set[int]]:
     return calls, lambdas
 
 
-def is_read_only(stmts: list[ast.stmt]) -> bool:
+def is_read_only(stmts: list[ast.stmt], pure_calls: frozenset[int] = frozenset()) -> bool:
     """Whether running ``stmts`` can mutate no object that existed before.
 
     Assigning plain names is allowed (the caller treats their values as new
@@ -326,6 +354,8 @@ def is_read_only(stmts: list[ast.stmt]) -> bool:
             if isinstance(node, ast.Call):
                 if any(k.arg in ("inplace", "out") for k in node.keywords):
                     return False
+                if id(node) in pure_calls:
+                    continue
                 func = node.func
                 if isinstance(func, ast.Name):
                     if func.id not in _READ_ONLY_BUILTINS:
@@ -401,6 +431,8 @@ def may_retain_references(stmts: list[ast.stmt]) -> bool:
             pass
         elif isinstance(stmt, ast.Assign) and _labels_comprehension(stmt):
             pass  # a new list of a frame's labels (hashable, immutable): it holds nothing else
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Attribute) and stmt.targets[0].attr in ("columns", "index") and isinstance(stmt.targets[0].value, ast.Name):
+            pass  # `frame.columns = labels`: pandas makes an Index of them (immutable), it keeps no list
         elif isinstance(stmt, (ast.Assign, ast.AugAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             if not all(isinstance(t, ast.Subscript) and isinstance(t.value, (ast.Name, ast.Attribute)) for t in targets):
@@ -435,6 +467,8 @@ class ScriptFacts:
     # calling it raises NameError, whose suggestion lists the module's names.
     functions_read_undefined: bool = False
     defines_classes: bool = False  # user classes can give any method name side effects
+    rebound: set[str] = field(default_factory=set)  # names bound at more than one place (imports, stores, parameters...)
+    declares_globals: bool = False  # a `global`/`nonlocal` statement: called code may rebind module names
     # Constant paths the script may write: their compile-time profile could
     # be stale by the time the script reads them.
     written_paths: set[str] = field(default_factory=set)
@@ -455,9 +489,17 @@ class ScriptFacts:
                     if in_scope:
                         facts.function_globals.add(node.id)
                 else:
+                    if node.id in stored:
+                        facts.rebound.add(node.id)
                     stored.add(node.id)
                 continue
-            _add_stored(node, stored)
+            if isinstance(node, (ast.Global, ast.Nonlocal)):
+                facts.declares_globals = True
+            here: set[str] = set()
+            _add_stored(node, here)
+            if here:
+                facts.rebound |= here & stored
+                stored |= here
             if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
                 facts.dynamic_scope = True
             elif isinstance(node, _SCOPES):

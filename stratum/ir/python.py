@@ -446,13 +446,17 @@ class UpdateOp(StratumOp):
     the old array to the result, so the copy is unobservable; the update runs
     on the copy with numpy's own in-place semantics (casting, errors). It also
     stores columns into a frame (``frame[labels] = value``, pandas'
-    ``__setitem__`` on the copy): then the result is a ``!df.frame``.
+    ``__setitem__`` on the copy): then the result is a ``!df.frame``. Kind
+    ``method:<name>`` is a pandas method called with ``inplace=True`` on the
+    copy (``df.fillna(v, inplace=True)`` as a statement); ``kwnames`` names
+    its trailing keyword arguments.
     """
 
     name = "python.update"
     target = operand_def()
     args = var_operand_def()
     kind = prop_def(StringAttr)
+    kwnames = opt_prop_def(ArrayAttr[StringAttr])
     result = result_def()
     traits = traits_def(Pure())
 

@@ -179,7 +179,7 @@ def test_in_place_mutation_is_seen_through_every_reference(tmp_path: Path, name:
     _same(plain, ours)
     # The fits and assignments themselves are native (not: refitting a step of a
     # fitted pipeline; the print of items of repeated or concatenated lists).
-    expected = {"pipeline_fits_its_steps_in_place": 1, "estimator_held_by_derived_containers": 1, "frames_changed_in_a_loop_while_a_list_holds_them": 4}
+    expected = {"pipeline_fits_its_steps_in_place": 1, "estimator_held_by_derived_containers": 1}
     assert stats["statements_opaque"] == expected.get(name, 0), stats
 
 
@@ -372,6 +372,15 @@ STAY_OPAQUE = {
         model.fit(X, X["a"], eval_set=[(X, X["a"])], callbacks=[lgb.early_stopping(5)])
         print(model.best_iteration_)
     """,
+    # `@x` in a query reads the caller's variables: it runs where python runs it.
+    "query_reading_a_variable": """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        x = 2
+        hi = df.query("a > @x")
+        hi["z"] = hi["a"] + 1
+        print(hi)
+    """,
     # `+=` extends the list object: an alias sees it.
     "extending_an_aliased_list": """
         cols = ["a"]
@@ -455,3 +464,299 @@ def test_filling_a_float_column_with_text_is_not_numeric_any_more(tmp_path: Path
     _same(plain, ours)
     assert "['a']" in plain.stdout
     assert stats["statements_native"] >= 4, stats
+
+
+# Idioms of fresh agent scripts (written after the corpus, probes p1/p3 and
+# q01-q12 of the frontend-coverage work): native, and as python runs them.
+FRESH = {
+    # inplace=True as a statement: every reference (a name, a list) sees the
+    # change; pandas' own deprecation warnings come from the real calls. On a
+    # column of the frame (chained), python changes nothing and warns.
+    "in_place_methods_seen_by_every_reference": """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        alias = df
+        box = [df]
+        df.fillna({"b": df["b"].median()}, inplace=True)
+        df.drop("d", axis=1, inplace=True)
+        df.rename(columns={"a": "A"}, inplace=True)
+        df.reset_index(drop=True, inplace=True)
+        df["s"].fillna("none", inplace=True)
+        s = df["s"]
+        s.fillna("?", inplace=True)
+        print(alias, box[0].columns.tolist(), df["s"].tolist(), s.tolist())
+        print(df.select_dtypes("number").columns.tolist(), "d" in df.columns, "A" in alias.columns)
+    """,
+    "helper_with_a_none_default_and_dict_of_lists": """
+        import numpy as np
+        import pandas as pd
+        from sklearn.linear_model import LinearRegression, Ridge
+        df = pd.read_csv("data.csv")
+        def prepare(frame, cols, fill=None):
+            out = frame[cols].copy()
+            if fill is None:
+                fill = out.median()
+            out = out.fillna(fill)
+            return out, fill
+        X, med = prepare(df, ["a", "b"])
+        X2, _ = prepare(df.tail(2), ["a", "b"], med)
+        y = (df["a"] * 2.0).to_numpy()
+        models = [("lin", LinearRegression()), ("ridge", Ridge(alpha=0.5))]
+        scores = {name: [] for name, _ in models}
+        same = scores
+        for name, m in models:
+            m.fit(X, y)
+            scores[name].append(round(float(np.mean((m.predict(X) - y) ** 2)), 6))
+            scores[name].append(round(float(m.predict(X2)[0]), 6))
+        print(scores, same, med.tolist())
+    """,
+    "lists_extended_and_zipped": """
+        import numpy as np
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        feats = []
+        for c in ["a", "b"]:
+            feats.append(c)
+        alias = feats
+        feats += ["x"]
+        pairs = dict(zip(feats, [1, 2, 3]))
+        again = dict(zip(feats, [1, 2, 3]))
+        ranked = sorted(zip(feats, np.arange(3)), key=lambda t: -t[1])
+        print(feats, alias, pairs, again, ranked, list(zip(feats, feats)))
+    """,
+    "stacked_with_keys_and_rows_dropped": """
+        import numpy as np
+        import pandas as pd
+        train = pd.read_csv("data.csv")
+        test = train.tail(2).drop(columns=["b"])
+        train = train.drop(train[train["a"] > 3].index)
+        y = np.log1p(train.pop("b"))
+        both = pd.concat([train, test], keys=["tr", "te"])
+        num = both.select_dtypes(include=[np.number]).columns
+        cats = [c for c in both.columns if c not in num]
+        X = both.xs("tr").values
+        n = X.shape[0]
+        print(cats, X.shape, n, both.xs("te").shape, y.round(3).tolist())
+        stacked = pd.concat([test, train.assign(z=1)], sort=False)
+        print(stacked.dtypes.astype(str).tolist(), stacked[:n].shape, stacked.columns.tolist())
+    """,
+    "rows_and_columns_by_label_position_and_mask": """
+        import numpy as np
+        import pandas as pd
+        df = pd.read_csv("data.csv", parse_dates=["d"]).set_index("d")
+        sub = df.loc[df["a"] > 1, "b"]
+        both = df.loc[df["a"] > 1, ["a", "b"]]
+        last = df["a"].iloc[-1]
+        cut = df.index[int(len(df) * 0.5)]
+        late = df[df.index >= cut]
+        df["flag"] = np.where(df["a"] > 2, 1, 0)
+        print(sub.tolist(), both.dtypes.astype(str).tolist(), f"{last:.1f}", cut.date(), late.shape)
+        print(df.dtypes.astype(str).tolist(), df.select_dtypes("number").columns.tolist())
+        print(df.iloc[[0, -1]], df.loc[df["a"] > 2, ["a"]].mean().round(3))
+    """,
+    "lambdas_reading_modules": """
+        import numpy as np
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        df["lb"] = df["b"].apply(lambda v: "none" if pd.isna(v) else ("hi" if v > 2 else "lo"))
+        df["r"] = df.apply(lambda r: r["a"] / 2, axis=1)
+        df["l"] = df["a"].map(lambda v: np.log1p(v))
+        print(df, df["lb"].value_counts().to_dict())
+    """,
+    "fold_loop_over_arrays_with_a_pipeline": """
+        import numpy as np
+        import pandas as pd
+        from sklearn.linear_model import RidgeCV
+        from sklearn.model_selection import KFold
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+        df = pd.read_csv("data.csv").fillna(0)
+        X = df[["a", "b"]].values.astype(float)
+        y = df["a"].to_numpy() * 1.5
+        oof = np.zeros(len(X))
+        kf = KFold(n_splits=2, shuffle=True, random_state=0)
+        for i, (tr, va) in enumerate(kf.split(X)):
+            model = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-1, 1, 5)))
+            model.fit(X[tr], y[tr])
+            oof[va] = model.predict(X[va])
+            print(i, f"alpha={model[-1].alpha_:.3f}", model.named_steps["ridgecv"].coef_.round(4).tolist(), X.shape[1])
+        print(oof.round(4).tolist())
+    """,
+    # A frame made by a statement that runs as written (a lambda renaming the
+    # columns) is still a frame: what follows stays native. The opaque step
+    # cannot have kept a reference to its result, so storing into it is native too.
+    "frames_made_by_opaque_steps_stay_frames": """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        low = df.drop(columns=["d"]).rename(columns=lambda c: c.upper())
+        low["C"] = low["A"] * 2
+        up = low.rename(columns=str.lower)
+        hi = up.query("a > 1 and b < 4")
+        print(df.columns.tolist(), low, up.dtypes.astype(str).tolist(), hi.add_prefix("x_").columns.tolist())
+        print(up.loc[:, up.columns[:2]].shape, [c for c in ["a", "s", "c"] if c not in {"s", "c"}])
+    """,
+    "time_series_windows_and_index_fields": """
+        import numpy as np
+        import pandas as pd
+        df = pd.read_csv("data.csv", parse_dates=["d"]).set_index("d")
+        weekly = df["a"].resample("14D").last()
+        df["grp"] = df.groupby(df.index.month)["a"].transform(lambda v: v - v.mean())
+        lags = {f"lag{k}": df["a"].shift(k) for k in range(1, 3)}
+        df = df.assign(**lags)
+        cols = list(lags) + ["a"]
+        print(weekly.tolist(), df.index.min().date(), df[cols].fillna(0).sum().tolist())
+        for i, c in enumerate(cols, 1):
+            print(i, c, df[c].iloc[-1])
+        row = df.iloc[0]
+        print(int(row["a"]), np.prod(df["a"].values), df.groupby("s").apply(lambda g: g["a"].sum() * 2))
+    """,
+    # Labels known only at run time are stored by python; the frame (which keeps
+    # no reference to the list) is still a frame, and what follows is native.
+    "columns_relabelled_by_a_runtime_list": """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        agg = df.groupby("s").agg({"a": ["min", "max"], "b": "mean"})
+        agg.columns = ["_".join(c) for c in agg.columns]
+        agg["span"] = agg["a_max"] - agg["a_min"]
+        print(agg, agg.columns.tolist())
+    """,
+    # A `main()` whose `with open(...) as fh:` block reads `fh`: the block runs
+    # as written inside the inlined body (fh is bound before the block reads it).
+    "main_function_writing_json_with_a_context_manager": """
+        import json
+        import os
+        import pandas as pd
+        OUT = "out"
+        def main():
+            df = pd.read_csv("data.csv")
+            score = float(df["a"].mean())
+            os.makedirs(OUT, exist_ok=True)
+            with open(os.path.join(OUT, "cv.json"), "w") as fh:
+                json.dump({"score": score, "n": int(len(df))}, fh)
+            print(fh.closed, open(os.path.join(OUT, "cv.json")).read())
+        if __name__ == "__main__":
+            main()
+    """,
+    # A helper sorts its argument in place (as written: an option made by python)
+    # and returns it: the caller's name and the result are one object, so a column
+    # stored through one shows through the other, and so does an in-place reset.
+    "frame_returned_by_a_helper_that_changed_it": """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        x = df.copy()
+        POS = "first" if len(df) > 2 else "last"
+        def f(frame):
+            frame.sort_values("b", inplace=True, na_position=POS)
+            return frame
+        w = f(x)
+        x["k"] = 1
+        w.reset_index(drop=True, inplace=True)
+        print(w.columns.tolist(), x.index.tolist(), df.index.tolist(), x.shape)
+    """,
+}
+# Statements of FRESH that run as written (python.exec).
+FRESH_OPAQUE = {"in_place_methods_seen_by_every_reference": 1, "frames_made_by_opaque_steps_stay_frames": 1, "columns_relabelled_by_a_runtime_list": 1, "main_function_writing_json_with_a_context_manager": 2, "frame_returned_by_a_helper_that_changed_it": 4}
+
+
+@pytest.mark.parametrize("name", sorted(FRESH))
+def test_fresh_agent_idioms_are_native_and_match_python(tmp_path: Path, name: str) -> None:
+    plain, ours, stats = _run(tmp_path, FRESH[name])
+    assert plain.returncode == 0, plain.stderr
+    _same(plain, ours)
+    assert ours.stderr == plain.stderr  # warnings included (the chained fillna's, the inplace deprecations)
+    # (The chained `df["s"].fillna(..., inplace=True)`, the rename by a lambda, the runtime labels run as written.)
+    assert stats["statements_opaque"] == FRESH_OPAQUE.get(name, 0), stats
+
+
+FRESH_ERRORS = {
+    "missing_column_in_a_loc_selection": """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        print(df.shape)
+        col = df.loc[df["a"] > 1, "zz"]
+        print(col)
+    """,
+    "in_place_drop_of_a_missing_column": """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        print(df.shape)
+        df.drop("zz", axis=1, inplace=True)
+        print(df.shape)
+    """,
+    "in_place_fill_with_a_bad_keyword": """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        print(df.shape)
+        df.fillna({"b": 0}, inplace=True, bogus=1)
+    """,
+    "missing_label_of_a_stacked_frame": """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        both = pd.concat([df, df], keys=["x", "y"])
+        print(both.shape)
+        print(both.xs("z").values)
+    """,
+    # The `with` block reads a local bound only after it: UnboundLocalError, as in python.
+    "with_block_reading_a_later_local": """
+        import pandas as pd
+        def main():
+            df = pd.read_csv("data.csv")
+            with open("out.txt", "w") as fh:
+                fh.write(str(n))
+            n = len(df)
+        main()
+    """,
+    "none_default_used_where_a_frame_is_expected": """
+        import pandas as pd
+        def scale(frame, by=None):
+            if by is not None:
+                frame = frame / by
+            return frame["a"] + by
+        df = pd.read_csv("data.csv")
+        print(scale(df, 2).tolist())
+        print(scale(df).tolist())
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(FRESH_ERRORS))
+def test_fresh_idioms_fail_as_in_python(tmp_path: Path, name: str) -> None:
+    plain, ours, stats = _run(tmp_path, FRESH_ERRORS[name])
+    assert plain.returncode == 1, plain.stderr
+    _same(plain, ours)
+    # The traceback points at the script's failing line, as python's does.
+    failing = [line for line in plain.stderr.splitlines() if line.strip().startswith('File "') and "s.py" in line][-1]
+    assert failing.split(", in ")[0] in ours.stderr, ours.stderr
+    # (A function whose body python would find unbound locals in runs as written.)
+    assert stats["statements_opaque"] == (1 if name == "with_block_reading_a_later_local" else 0), stats
+
+
+def test_a_lambda_reading_a_rebound_module_stays_python(tmp_path: Path) -> None:
+    # The lambda reads `np` when it runs: rebinding the name changes what it calls.
+    plain, ours, stats = _run(tmp_path, """
+        import numpy as np
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        f = lambda v: np.sqrt(v)
+        print(df["a"].apply(f).round(3).tolist())
+        np = pd
+        print(df["a"].apply(f).tolist())
+    """)
+    assert plain.returncode == 1 and "AttributeError" in plain.stderr
+    _same(plain, ours)
+    assert stats["statements_opaque"] >= 1, stats
+
+
+def test_equal_mutable_constants_stay_distinct_objects(tmp_path: Path) -> None:
+    # `[]` twice is two lists: appending to one must not show in the other.
+    plain, ours, stats = _run(tmp_path, """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        d = {k: [] for k in ["a", "b"]}
+        e = [df, [], []]
+        e[1].append(5)
+        d["a"].append(1)
+        print(d, e[1:])
+    """)
+    assert "'b': []" in plain.stdout
+    _same(plain, ours)

@@ -150,6 +150,11 @@ def _update(op: py.UpdateOp, target: Any, args: Sequence[Any]) -> Any:
     if kind == "setitem":
         out[args[0]] = args[1]
         return out
+    if kind.startswith("method:"):
+        # The method mutates the copy (its warnings, errors and result are pandas' own).
+        positional, keywords = split_call(args, [k.data for k in op.kwnames.data] if op.kwnames is not None else [])
+        getattr(out, kind[len("method:"):])(*positional, **keywords)
+        return out
     # `a += v` is `a = operator.iadd(a, v)`: numpy updates in place and returns a.
     return _IN_PLACE[kind](out, args[0])
 

@@ -1,8 +1,8 @@
 # RUN: cd %S && stratumc --emit ir %s | filecheck %s
 # Fills keep dtypes the frontend can tell (a string column filled with its
 # mode, a float one with its median or a per-group median through a lambda),
-# and an in-place drop (run as written: pandas warns about inplace) leaves the
-# other columns: select_dtypes is still decided at compile time.
+# and an in-place drop (the method run in place on a copy: pandas warns about
+# inplace) leaves the other columns: select_dtypes is still decided at compile time.
 import pandas as pd
 
 df = pd.read_csv("../../../examples/house_prices/input/train.csv")
@@ -12,7 +12,7 @@ df["MasVnrArea"] = df["MasVnrArea"].fillna(df["MasVnrArea"].median())
 df["LotFrontage"] = df.groupby("Neighborhood")["LotFrontage"].transform(lambda x: x.fillna(x.median()))
 cats = df.select_dtypes(include="object").columns.tolist()
 print(len(cats), cats[:2])
-# CHECK: %[[DF:.*]] = "python.exec"({{.*}}) <{source = "df.drop(\22Id\22, axis=1, inplace=True)"{{.*}} -> (!python.token, !df.frame<"MSSubClass": "int64",
+# CHECK: %[[DF:.*]] = "python.update"({{.*}}) <{kind = "method:drop", kwnames = ["axis", "inplace"]}> : {{.*}} -> !df.frame<"MSSubClass": "int64",
 # CHECK: %[[MODE:.*]] = "df.method"({{.*}}) <{method = "mode", kwnames = []}> : {{.*}} -> !df.column<"str">
 # CHECK: "df.method"({{.*}}) <{method = "fillna", kwnames = []}> : {{.*}} -> !df.column<"str">
 # CHECK: "df.elementwise"({{.*}}) <{fn = "fillna"}> : {{.*}} -> !df.column<"float64">
