@@ -14,7 +14,6 @@ columns and declines programs whose dtypes depend on the data.
 from __future__ import annotations
 
 import operator
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,6 +21,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from stratum.runtime import library_warnings
 
 # name -> arity. Semantics are those of the pandas/numpy call in _PANDAS_OPS.
 FUNCTIONS: dict[str, int] = {
@@ -286,8 +287,7 @@ def infer_dtypes(program: ElementwiseProgram) -> tuple[np.dtype | None, ...]:
     errors: list[Exception] = []
     for position, columns in enumerate(_sample_sets(dtypes)):
         try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"), library_warnings.quietly():
                 values = _evaluate_steps(program, columns)
         except Exception as exc:  # pandas/numpy raise many types; all mean "pandas rejects this"
             errors.append(exc)

@@ -53,7 +53,7 @@ from stratum.ir import ml
 from stratum.ir import plan
 from stratum.ir import python as py
 from stratum.passes.push_projection import FULL_SCHEMA, USECOLS
-from stratum.runtime import fit_memo, imports
+from stratum.runtime import fit_memo, imports, library_warnings
 from stratum.runtime.cache import MISS, ValueCache
 from stratum.runtime.library_warnings import warn_as_python
 from stratum.runtime.errors import CALL_FIRST, OPERATOR_FIRST, SUBSCRIPT_FIRST, frames_of, innermost, raise_through, strip_internal_frames
@@ -96,6 +96,9 @@ class _Warned:
 
     objects: tuple[Any, ...]
     warnings: tuple[tuple[Any, ...], ...]  # (message, category, filename, lineno, line) each
+    # Its library code changed the warning filters (as scikit-learn's and LightGBM's fits do),
+    # which under python makes a warning shown once per location show again.
+    touched_filters: bool = False
 
 
 def _warning_records(caught: list[warnings.WarningMessage]) -> tuple[tuple[Any, ...], ...]:
@@ -179,6 +182,7 @@ class Executor:
         self._clean: set[SSAValue] = set()  # values of pure lineage: the only ones the pool may spill
         self._dead: set[SSAValue] = set()
         self._warnings: dict[Operation, list[warnings.WarningMessage]] = {}  # what each op's library call warned
+        self._touched: set[Operation] = set()  # ops whose library call changed the warning filters
         self._warned: set[tuple[Operation, int]] = set()  # (op, script) pairs already shown
         self._any_warned = False  # whether any op's library call warned (most runs: none)
         self._warned_again: set[tuple[Operation, int, Operation]] = set()  # (op, script, user) shown again at a merged statement
@@ -586,6 +590,9 @@ class Executor:
         if isinstance(value, _Warned):
             self._warnings[op] = _warning_messages(value.warnings)
             self._any_warned = True
+            if getattr(value, "touched_filters", False):  # (entries stored before the field have none)
+                self._touched.add(op)
+                library_warnings.filters_changed()  # as the computation it stands for did, here
             value = value.objects
         if value is MISS or not isinstance(value, tuple) or len(value) != len(op.results):
             return None
@@ -599,9 +606,9 @@ class Executor:
         self.stats["ops_executed"] += 1
         args = [self._obj(s) for s in operands]
         started = time.perf_counter()
+        changes = library_warnings.filter_changes()
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
+            with library_warnings.recording() as caught:
                 with imports.importing() if isinstance(op, py.ImportOp) else contextlib.nullcontext():
                     objects, used = _execute(op, backend_name, args)
         except Exception as exc:
@@ -609,6 +616,9 @@ class Executor:
             self._warnings[op] = caught
             return _Failure(exc, op)
         self._warnings[op] = caught
+        touched = library_warnings.filter_changes() != changes
+        if touched:
+            self._touched.add(op)
         self._any_warned = self._any_warned or bool(caught)
         if isinstance(op, py.ImportOp) and not caught and self.cache is not None:
             imports.record_silent(self.cache, op.module.data, op.attr.data)
@@ -620,8 +630,8 @@ class Executor:
             return tuple(_Slot(o, next(self._vids)) for o in objects)
         if op.name not in _NOT_STORED and (always_store or elapsed >= self._store_min_seconds or _needs_expensive_import(op)):
             # A rerun served from the cache must warn as this computation did.
-            stored = _Warned(tuple(objects), _warning_records(caught)) if caught else tuple(objects)
-            if caught:
+            stored = _Warned(tuple(objects), _warning_records(caught), touched) if caught or touched else tuple(objects)
+            if caught or touched:
                 self.cache.put(_warned_marker(self.cache, content_key), True)  # type: ignore[arg-type]
             if self.cache.put(content_key, stored):  # type: ignore[union-attr]
                 self.stats["cache_stores"] += 1
@@ -755,6 +765,8 @@ class Executor:
         for op in reversed(again):
             if self._warnings.get(op) and (op, run.index) in self._warned and (op, run.index, anchor) not in self._warned_again:
                 self._warned_again.add((op, run.index, anchor))
+                if op in self._touched:
+                    library_warnings.filters_changed()  # python computes it again here, changing them again
                 for w in self._warnings[op]:
                     warn_as_python(w, loc.filename.data, line, run.module)
 

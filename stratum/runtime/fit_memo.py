@@ -46,6 +46,8 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
+from stratum.runtime import library_warnings
+
 _MEMORY_LIMIT = 512 << 20  # bytes of outputs kept in this process
 _DISK_BYTES_PER_SECOND = 300e6  # a conservative pickle-and-read rate
 _COPY_BYTES_PER_SECOND = 1e9  # a conservative deep-copy rate
@@ -426,8 +428,7 @@ def _memoized(transformer: Any, X: Any, y: Any, weight: Any, message_clsname: st
     started = time.perf_counter()
     caught: list[tuple[Any, ...]] = []
     try:
-        with warnings.catch_warnings(record=True) as log:
-            warnings.simplefilter("always")  # every warning, filtered again below as python would
+        with library_warnings.recording() as log:  # every warning, filtered again below as python would
             output, fitted = original(transformer, X, y, weight, message_clsname, message, params)
     finally:
         caught = [(w.message, w.category, w.filename, w.lineno) for w in log]

@@ -12,10 +12,12 @@ registry: it is issued again there.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import types
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 _STRATUM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -45,13 +47,77 @@ def module_of_file(filename: str) -> types.ModuleType | None:
     return _by_file.get(filename)
 
 
-# What python's registries would hold for library locations. The real
-# registries are cleared whenever the filters change, and Stratum's own
-# ``catch_warnings`` (around every native op) changes them, so a warning
-# python shows once per location would be shown again: Stratum keeps its own
-# record, cleared only when the filters' content changes.
+# What python's registries would hold for library locations. Python empties a
+# registry whenever anything changed the filters since it was last used (a
+# ``catch_warnings`` or ``simplefilter`` anywhere: scikit-learn and LightGBM
+# do so inside their fits, so python shows their warnings again at every
+# fit). Stratum's own ``catch_warnings`` around every native op change them
+# too, which python never does: so Stratum keeps its own record, emptied when
+# code other than Stratum's bookkeeping changed the filters (counted by
+# wrapping ``warnings._filters_mutated``, which every change calls).
 _shown: dict[str, set[tuple[Any, ...]]] = {}
-_shown_under: list[Any] = [None]
+_mutations = [0, 0]  # changes of the filters made outside Stratum's bookkeeping; the count _shown was made under
+_bookkeeping_depth = [0]
+
+
+def _install_counter() -> None:
+    original = warnings._filters_mutated  # type: ignore[attr-defined]
+    if getattr(original, "_stratum_counter", False):
+        return
+
+    def counting() -> None:
+        original()
+        if not _bookkeeping_depth[0]:
+            _mutations[0] += 1
+
+    counting._stratum_counter = True  # type: ignore[attr-defined]
+    warnings._filters_mutated = counting  # type: ignore[attr-defined]
+
+
+_install_counter()
+
+
+def filter_changes() -> int:
+    """How many times code other than Stratum's bookkeeping changed the warning filters."""
+    return _mutations[0]
+
+
+def filters_changed() -> None:
+    """Counts a change python would have made here (a cached library call's, replayed)."""
+    _mutations[0] += 1
+
+
+@contextlib.contextmanager
+def _bookkeeping() -> Iterator[None]:
+    _bookkeeping_depth[0] += 1
+    try:
+        yield
+    finally:
+        _bookkeeping_depth[0] -= 1
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[warnings.WarningMessage]]:
+    """``catch_warnings(record=True)`` with every warning recorded, around library code run
+    for the script: entering and leaving are Stratum's (python never does them), what the
+    code inside does to the filters is the library's, as under python."""
+    with _bookkeeping():
+        context = warnings.catch_warnings(record=True)
+        caught = context.__enter__()
+        warnings.simplefilter("always")
+    try:
+        yield caught  # type: ignore[misc]
+    finally:
+        with _bookkeeping():
+            context.__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def quietly() -> Iterator[None]:
+    """Warnings ignored around Stratum's own computations (probes, samples), which python never runs."""
+    with _bookkeeping(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _action(text: str, category: type[Warning], module: str, lineno: int) -> str:
@@ -78,10 +144,9 @@ def warn_at_library(message: Any, category: type[Warning], filename: str, lineno
         text, category = str(message), type(message)
     else:
         text = str(message)
-    filters = tuple(warnings.filters)
-    if _shown_under[0] != filters:
+    if _mutations[1] != _mutations[0]:
         _shown.clear()
-        _shown_under[0] = filters
+        _mutations[1] = _mutations[0]
     action = _action(text, category, module.__name__, lineno)
     key: tuple[Any, ...] | None = None
     if action == "default":

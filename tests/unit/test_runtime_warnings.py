@@ -27,6 +27,17 @@ SCRIPTS = {
     'train = pd.read_csv("./input/train.csv")\nwarnings.simplefilter("ignore", RuntimeWarning)\n'
     'print(np.log(train["MasVnrArea"] - 10).isna().sum())\nwarnings.filterwarnings("default")\n'
     'print(np.log(train["MasVnrArea"] - 10).isna().sum())\n',
+    # A library warning python shows once per location, again after anything touched the filters:
+    # here the script, between two fits.
+    "filters_touched_between_fits": 'import warnings\nimport pandas as pd\nfrom sklearn.linear_model import Lasso\n'
+    'train = pd.read_csv("./input/train.csv")\nX = train[["GrLivArea", "LotArea"]]\n'
+    'Lasso(alpha=0.0001, max_iter=3).fit(X, train["SalePrice"])\nLasso(alpha=0.0002, max_iter=3).fit(X, train["SalePrice"])\n'
+    'with warnings.catch_warnings():\n    pass\nLasso(alpha=0.0003, max_iter=3).fit(X, train["SalePrice"])\nprint("done")\n',
+    # Here LightGBM itself, inside every fit: python shows its eval_set deprecation once per fold.
+    "library_touches_filters_in_each_fit": 'import numpy as np\nimport pandas as pd\nimport lightgbm as lgb\n'
+    'train = pd.read_csv("./input/train.csv")\nX, y = train[["GrLivArea", "LotArea", "OverallQual"]], np.log1p(train["SalePrice"])\n'
+    'for seed in range(3):\n    m = lgb.LGBMRegressor(n_estimators=5, random_state=seed, verbose=-1)\n'
+    '    m.fit(X[:1000], y[:1000], eval_set=[(X[1000:], y[1000:])])\n    print(round(float(m.predict(X[:3]).sum()), 6))\n',
 }
 
 

@@ -22,7 +22,6 @@ pandas runs it and warns itself).
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -30,6 +29,7 @@ import pandas as pd
 
 import stratum.backends.rust as backend
 from stratum.backends.rust._keys import _arrow_chunks
+from stratum.runtime import library_warnings
 
 try:  # pandas' merge machinery; without it every call is declined
     from pandas._libs.lib import is_range_indexer
@@ -104,8 +104,7 @@ def merge(left: Any, right: Any, **kwargs: Any) -> pd.DataFrame | None:
     how = kwargs.get("how", "inner")
     if how not in ("inner", "left") or not len(left) or not len(right):
         return None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with library_warnings.recording() as caught:
         try:
             # pd.merge's defaults, which _MergeOperation's own differ from.
             op = _MergeOperation(left, right, **{"how": "inner", "suffixes": ("_x", "_y"), **kwargs}, sort=False)
