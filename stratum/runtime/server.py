@@ -204,7 +204,10 @@ def delegate(argv: list[str], *, start: bool = False) -> int | None:
         path = socket_path()
         if not path.exists():
             if start:
-                start_detached()
+                try:
+                    start_detached()
+                except (OSError, RuntimeError):  # an unusable cache directory: this run goes on by itself
+                    pass
             return None
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.connect(str(path))
