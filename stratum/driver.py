@@ -130,7 +130,6 @@ def compile_optimized(
     ``defer_entry`` it is also taken then (the caller leaves the module as it is)."""
     from stratum import compile_cache
     from stratum import frontend
-    from stratum.ir import python as py
 
     cache_key = compile_cache.key([(s.path, s.source) for s in scripts], passes) if use_cache else None
     if cache_key is not None:
@@ -143,11 +142,7 @@ def compile_optimized(
         for part in parts:
             data_files.update(part.data_files)
         module = frontend.assemble(parts)
-        ops_total = ops_opaque = 0
-        for op in module.walk():  # one walk for both counts
-            ops_total += 1
-            ops_opaque += isinstance(op, py.ExecOp)
-        ops_total -= 1  # the module itself, as count_ops
+        ops_total, ops_opaque = _op_counts(module)
         pipeline = build_pipeline(passes)
         try:
             pipeline.apply(stratum_context(), module)
@@ -156,7 +151,8 @@ def compile_optimized(
                 raise
             parts = _parts_passes_accept(scripts, passes, use_cache, _describe("pass pipeline", bug))
             module = frontend.assemble(parts)
-            pipeline.apply(stratum_context(), module)  # the passes have nothing left to fail on
+            ops_total, ops_opaque = _op_counts(module)
+            pipeline.apply(stratum_context(), module)  # accepted as assembled, in _parts_passes_accept
             cache_key = None  # a bug's workaround is not kept: a fixed Stratum compiles anew
         stats = [p.stats for p in parts]
     if VERIFY:
@@ -209,6 +205,17 @@ def select_scripts(module: ModuleOp, scripts: set[int]) -> ModuleOp:
     selected = ModuleOp([op.clone(mapper) for op in ops if op in kept])
     selected.attributes.update(module.attributes)
     return selected
+
+
+def _op_counts(module: ModuleOp) -> tuple[int, int]:
+    """Ops as the frontend built them, and of those the opaque ones (one walk for both)."""
+    from stratum.ir import python as py
+
+    total = opaque = 0
+    for op in module.walk():
+        total += 1
+        opaque += isinstance(op, py.ExecOp)
+    return total - 1, opaque  # the module itself is no op, as count_ops
 
 
 def _describe(stage: str, bug: BaseException) -> str:

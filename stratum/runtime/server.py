@@ -23,6 +23,7 @@ scripts: the server refuses to start instead. ``STRATUM_SERVER=0`` or
 from __future__ import annotations
 
 import array
+import contextlib
 import hashlib
 import json
 import os
@@ -305,6 +306,7 @@ class Server:
         self.started = time.monotonic()
         self.served = 0
         self._stop_requested = False
+        self._stale: str | None = None  # why the server stopped serving: a file it loaded changed
 
     def serve(self) -> int:
         from stratum.cache_dir import make_private
@@ -384,8 +386,6 @@ class Server:
             if os.getpid() == self.pid and listener.fileno() >= 0:
                 stop_listening()
         return 0
-
-    _stale: str | None = None
 
     def _say(self, line: str) -> None:
         print(line, file=self.log, flush=True)
@@ -483,11 +483,11 @@ class Server:
         if message is None:
             # The caller is gone (killed, say, by an agent's timeout): so is its run.
             selector.unregister(conn)
-            with _suppress_lookup():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
             return
         if "signal" in message:
-            with _suppress_lookup():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, int(message["signal"]))
 
     def _reap(self, selector: selectors.BaseSelector) -> None:
@@ -573,14 +573,6 @@ def _fresh_standard_streams() -> None:
         stream.mode = mode  # type: ignore[misc]
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)
-
-
-class _suppress_lookup:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, *_: Any) -> bool:
-        return kind is not None and issubclass(kind, (ProcessLookupError, PermissionError))
 
 
 def serve(preload: list[str] | None = None, idle_timeout: float | None = None) -> int:
