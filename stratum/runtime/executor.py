@@ -1076,7 +1076,47 @@ def _protective_copies(values: list[Any], private: list[bool], groups: list[int]
             copies.append(copy.deepcopy(value, memo))
         except Exception:
             copies.append(value)  # uncopyable objects (generators, handles) are handed over as they are
+    replaced = {id(value): twin for value, twin in zip(values, copies) if twin is not value}
+    if replaced:
+        # A private container may hold a shared input (`held = copy.copy([x])`
+        # ran as read-only code, so it kept `x` itself): under python it sees
+        # what this code does to `x`, so it must now hold the copy. Only this
+        # script holds private objects, so they are changed in place.
+        copies = [_redirected(twin, replaced, set()) if is_private else twin for twin, is_private in zip(copies, private)]
     return copies
+
+
+_REDIRECT_DEPTH = 8
+
+
+def _redirected(obj: Any, replaced: dict[int, Any], seen: set[int], depth: int = 0) -> Any:
+    """``obj`` with every reference to a replaced object (through lists, dicts and tuples) pointing at its copy.
+
+    Lists and dicts are changed in place; a tuple that holds a replaced object
+    is rebuilt (it cannot change) and returned in its place.
+    """
+    twin = replaced.get(id(obj))
+    if twin is not None:
+        return twin
+    if depth > _REDIRECT_DEPTH or id(obj) in seen or type(obj) not in (list, dict, tuple):
+        return obj
+    seen.add(id(obj))
+    if type(obj) is list:
+        for i, item in enumerate(obj):
+            new = _redirected(item, replaced, seen, depth + 1)
+            if new is not item:
+                obj[i] = new
+        return obj
+    if type(obj) is dict:
+        for key, item in obj.items():
+            new = _redirected(item, replaced, seen, depth + 1)
+            if new is not item:
+                obj[key] = new
+        return obj
+    items = [_redirected(item, replaced, seen, depth + 1) for item in obj]
+    if all(new is old for new, old in zip(items, obj)):
+        return obj
+    return tuple(items)
 
 
 # Immutable, or objects whose identity is the point (modules, classes, functions).

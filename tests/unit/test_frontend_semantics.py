@@ -203,6 +203,21 @@ ALIASING = {
             box[0] += 1
         print(a, box, box[0] is a)
     """,
+    # Read-only opaque code keeps a shared frame; later opaque code changes the
+    # frame, on a protective copy that the kept reference must follow.
+    "kept_by_read_only_code_sees_later_changes": """
+        import copy
+        import pandas as pd
+        frame = pd.DataFrame({"a": [1.0, 2.0], "b": [3, 4]})
+        x = frame[["a", "b"]]
+        held = copy.copy([x])
+        nested = copy.copy({"k": (x, 1)})
+        x["k"] = 1
+        x.loc[0, "a"] = -5.0
+        print(list(held[0].columns), held[0] is x, nested["k"][0] is x)
+        print(held[0], nested["k"][0]["a"].tolist())
+        print(frame.columns.tolist())
+    """,
 }
 
 
