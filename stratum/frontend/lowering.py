@@ -915,15 +915,7 @@ class ScriptLowering:
     def _effect_function(self, func: ast.expr) -> str | None:
         """The qualified name of a library function in ``lib.EFFECT_FUNCTIONS`` that
         ``func`` (a dotted name off an imported module or function) refers to; None otherwise."""
-        attrs: list[str] = []
-        dotted = func
-        while isinstance(dotted, ast.Attribute):
-            attrs.append(dotted.attr)
-            dotted = dotted.value
-        root = self.state.env.get(dotted.id) if isinstance(dotted, ast.Name) else None
-        if root is None or root.kind not in (MODULE, CALLABLE) or root.qualname is None:
-            return None
-        qualname = ".".join([root.qualname, *reversed(attrs)])
+        qualname = self._library_function(func)
         return qualname if qualname in lib.EFFECT_FUNCTIONS else None
 
     def _lower_for(self, target: ast.expr, iterable: ast.expr, body: list[ast.stmt], stmt: ast.stmt) -> None:
@@ -960,10 +952,22 @@ class ScriptLowering:
         # Indent the first line back to its column (ast offsets are in bytes;
         # only spacing depends on it), so the code compiles at its own position.
         text = " " * stmt.col_offset + (segment if segment is not None else ast.unparse(stmt))
-        made = None
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-            kind = self._made_kind(stmt.value)
-            made = (stmt.targets[0].id, kind) if kind is not None else None
+        made: dict[str, str] = {}
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            if isinstance(target, ast.Name):
+                pairs = [(target, stmt.value)]
+            elif isinstance(target, ast.Tuple) and isinstance(stmt.value, ast.Tuple) and len(target.elts) == len(stmt.value.elts):
+                # `tr, va = df.iloc[a], df.iloc[b]`: each name gets its own new object.
+                pairs = list(zip(target.elts, stmt.value.elts))
+            else:
+                pairs = []
+            names = [t.id for t, _ in pairs if isinstance(t, ast.Name)]
+            if len(names) == len(pairs) and len(set(names)) == len(names):
+                for name_node, value in pairs:
+                    kind = self._made_kind(value)
+                    if kind is not None:
+                        made[name_node.id] = kind  # type: ignore[attr-defined]
         self._emit_opaque_source(text, stmt.lineno, stmt.col_offset, [stmt], names_bound(stmt), made)
 
     def _made_kind(self, node: ast.expr, depth: int = 0) -> str | None:
@@ -972,6 +976,8 @@ class ScriptLowering:
         unknown the arguments. For the names opaque statements bind, so one
         opaque step does not leave everything after it unknown."""
         match node:
+            case ast.Call(func=func, args=args, keywords=keywords) if self._draws_array(func, args, keywords):
+                return ARRAY
             case ast.Call(func=ast.Attribute(value=receiver, attr=method), keywords=keywords) if depth < 16 and all(k.arg is not None and k.arg != "inplace" for k in keywords):
                 kind = self._receiver_kind(receiver, depth)
                 if kind == FRAME and method in _FRAME_TO_FRAME or kind == COLUMN and method in _COLUMN_TO_COLUMN:
@@ -979,7 +985,49 @@ class ScriptLowering:
             case ast.Subscript(value=receiver, slice=ast.List() | ast.ListComp()) if depth < 16:
                 if self._receiver_kind(receiver, depth) == FRAME:
                     return FRAME  # columns by a list
+            case ast.Subscript(value=ast.Attribute(value=receiver, attr="iloc" | "loc"), slice=key) if depth < 16 and self._array_slice(key, depth):
+                # Rows by an array of positions or labels: a new frame or Series (or an exception).
+                kind = self._receiver_kind(receiver, depth)
+                if kind in (FRAME, COLUMN):
+                    return kind
         return None
+
+    def _array_slice(self, node: ast.expr, depth: int) -> bool:
+        """Whether ``node`` is a slice of an array (``idx[:cut]``): an array of at least one
+        dimension. (A view: only ever a key here, never bound to a name.)"""
+        return isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice) and self._receiver_kind(node.value, depth + 1) == ARRAY
+
+    def _draws_array(self, func: ast.expr, args: list[ast.expr], keywords: list[ast.keyword]) -> bool:
+        """Whether ``func(*args, **keywords)`` is a call of numpy's global RNG that returns
+        a new array whatever the data (``np.random.permutation(n)``, ``np.random.rand(3)``,
+        ``np.random.normal(0, 1, size=5)``); a sampler without a size returns a scalar."""
+        qualname = self._library_function(func)
+        if qualname is None or not qualname.startswith("numpy.random.") or any(a for a in args if isinstance(a, ast.Starred)):
+            return False
+        fn = qualname.removeprefix("numpy.random.")
+        if fn == "permutation":
+            return len(args) == 1 and not keywords
+        if fn in ("rand", "randn"):
+            return bool(args) and not keywords and all(_is_size(a) for a in args)
+        position = _SIZE_POSITION.get(fn)
+        if position is None:
+            return False
+        sizes = [k.value for k in keywords if k.arg == "size"]
+        if len(args) > position:
+            sizes.append(args[position])
+        return len(sizes) == 1 and _is_size(sizes[0])
+
+    def _library_function(self, func: ast.expr) -> str | None:
+        """The qualified name ``func`` (a dotted name off an imported module) refers to."""
+        attrs: list[str] = []
+        dotted = func
+        while isinstance(dotted, ast.Attribute):
+            attrs.append(dotted.attr)
+            dotted = dotted.value
+        root = self.state.env.get(dotted.id) if isinstance(dotted, ast.Name) else None
+        if not isinstance(root, Val) or root.kind not in (MODULE, CALLABLE) or root.qualname is None:
+            return None
+        return ".".join([root.qualname, *reversed(attrs)])
 
     def _receiver_kind(self, node: ast.expr, depth: int) -> str | None:
         if isinstance(node, ast.Name):
@@ -1002,7 +1050,7 @@ class ScriptLowering:
             del self.stats.opaque_reasons[stats[3]:]
         return kind if kind is not None else self._made_kind(node, depth + 1)
 
-    def _emit_opaque_source(self, text: str, line: int, col: int, stmts: list[ast.stmt], bound: set[str], made: tuple[str, str] | None = None) -> None:
+    def _emit_opaque_source(self, text: str, line: int, col: int, stmts: list[ast.stmt], bound: set[str], made: dict[str, str] | None = None) -> None:
         env = self.state.env
         read: set[str] = set()
         for s in stmts:
@@ -1046,7 +1094,10 @@ class ScriptLowering:
         # (A builtin's name rebound by the script could be anything.)
         rebound_call = any(isinstance(n.func, ast.Name) and n.func.id in env for n in calls)
         defines = any(isinstance(s, ast.FunctionDef) for s in stmts)
-        read_only = not defines and not self.facts.defines_classes and not rebound_call and (is_read_only(stmts) or self._chained_in_place(stmts))
+        # Draws from numpy's global RNG change only its hidden state, which the
+        # script cannot reach but through more draws (ordered as effects).
+        draws = frozenset(id(n) for s in stmts for n in ast.walk(s) if isinstance(n, ast.Call) and self._library_function(n.func) in _GLOBAL_RNG_DRAWS)
+        read_only = not defines and not self.facts.defines_classes and not rebound_call and (is_read_only(stmts, draws) or self._chained_in_place(stmts))
         if read_only:
             # Nothing that existed is mutated: inputs keep their versions.
             names_in = sorted(n for n in (read | bound) if n in env)
@@ -1077,7 +1128,7 @@ class ScriptLowering:
         old = {n: env.get(n) for n in names_out}
         # A value only mutated in place keeps its type; one rebound is unknown.
         kept = {n: v for n, v in old.items() if v is not None and n not in bound}
-        out_types = [_opaque_type(kept[n]) if n in kept else _type_of_kind(made[1]) if made is not None and n == made[0] else py.ObjectType() for n in names_out]
+        out_types = [_opaque_type(kept[n]) if n in kept else _type_of_kind(made[n]) if made and n in made else py.ObjectType() for n in names_out]
         column = None if read_only else _stored_column(stmts)
         if column is not None and column[0] in names_out and column[0] in kept and kept[column[0]].kind == FRAME:
             # `frame[c] = <anything>` (or `frame.loc[..., c] = ...`): the same
@@ -1141,10 +1192,10 @@ class ScriptLowering:
                 # `name = [... for ...]` (a condition decided only at run time): a new list.
                 env[name] = Val(result, CONTAINER)
                 self._lists.add(result)
-            if made is not None and name == made[0] and prev is None:
-                # A new frame or Series (see _made_kind): made by its last call, after
-                # everything the statement ran, so nothing else can refer to it.
-                env[name] = Val(result, made[1])
+            if made and name in made and prev is None:
+                # A new frame, Series or array (see _made_kind): made by its last call,
+                # after everything the statement ran, so nothing else can refer to it.
+                env[name] = Val(result, made[name], fresh=made[name] == ARRAY)
                 continue
             if retains:
                 self.state.escaped.add(result)  # opaque code may keep references to it
@@ -3118,6 +3169,32 @@ def _merge_schema(left: list[tuple[str, str]], args: list[Val], kwnames: list[st
     if len({c for c, _ in out}) != len(out):
         return None  # pandas refuses duplicate result columns
     return out
+
+
+# Functions of numpy's global RNG that mutate none of their arguments
+# (``shuffle`` does; ``seed`` and ``set_state`` are effects of their own).
+_GLOBAL_RNG_DRAWS = frozenset(
+    f"numpy.random.{fn}" for fn in (
+        "permutation", "rand", "randn", "randint", "random", "random_sample", "ranf", "sample",
+        "choice", "normal", "uniform", "standard_normal", "binomial", "poisson", "exponential",
+        "beta", "gamma", "lognormal", "laplace", "random_integers",
+    )
+)
+# Where numpy's samplers take ``size`` positionally (``randint(low, high, size)``).
+_SIZE_POSITION = {
+    "random": 0, "random_sample": 0, "ranf": 0, "sample": 0, "standard_normal": 0,
+    "randint": 2, "choice": 1, "normal": 2, "uniform": 2, "binomial": 2, "poisson": 1,
+    "exponential": 1, "beta": 2, "gamma": 2, "lognormal": 2, "laplace": 2,
+}
+
+
+def _is_size(node: ast.expr) -> bool:
+    """A ``size`` that is never None: an int literal, a tuple display, or ``len(...)``."""
+    if isinstance(node, ast.Constant):
+        return type(node.value) is int
+    if isinstance(node, ast.Tuple):
+        return True
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len"
 
 
 def _list_made(stmts: list[ast.stmt]) -> str | None:

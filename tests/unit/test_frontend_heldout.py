@@ -653,9 +653,27 @@ FRESH = {
         w.reset_index(drop=True, inplace=True)
         print(w.columns.tolist(), x.index.tolist(), df.index.tolist(), x.shape)
     """,
+    # Draws from numpy's global RNG run as written, in order (an effect), but
+    # change nothing the script holds: the frame keeps its schema, and what
+    # they return is a new array, so rows picked by it stay a frame.
+    "manual_split_by_a_random_permutation": """
+        import numpy as np
+        import pandas as pd
+        np.random.seed(3)
+        df = pd.read_csv("data.csv")
+        idx = np.random.permutation(len(df))
+        noise = np.random.normal(0, 1, size=2)
+        cut = int(0.5 * len(df))
+        tr, va = df.iloc[idx[:cut]], df.iloc[idx[cut:]]
+        sample = df.iloc[idx]
+        print(tr["a"].tolist(), va["b"].fillna(-1).tolist(), sample.shape, noise.round(6))
+        print(np.random.rand(2).round(6), np.random.randint(0, 10), idx)
+        np.random.seed(3)
+        print(np.random.permutation(4))
+    """,
 }
 # Statements of FRESH that run as written (python.exec).
-FRESH_OPAQUE = {"in_place_methods_seen_by_every_reference": 1, "frames_made_by_opaque_steps_stay_frames": 1, "columns_relabelled_by_a_runtime_list": 1, "main_function_writing_json_with_a_context_manager": 2, "frame_returned_by_a_helper_that_changed_it": 4}
+FRESH_OPAQUE = {"manual_split_by_a_random_permutation": 5, "in_place_methods_seen_by_every_reference": 1, "frames_made_by_opaque_steps_stay_frames": 1, "columns_relabelled_by_a_runtime_list": 1, "main_function_writing_json_with_a_context_manager": 2, "frame_returned_by_a_helper_that_changed_it": 4}
 
 
 @pytest.mark.parametrize("name", sorted(FRESH))
