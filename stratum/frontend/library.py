@@ -92,7 +92,8 @@ _ESTIMATORS = {
     "sklearn.linear_model": {
         "LinearRegression": True, "Ridge": True, "Lasso": True, "ElasticNet": True,
         "LassoCV": True, "RidgeCV": True, "ElasticNetCV": True, "BayesianRidge": True,
-        "HuberRegressor": True, "LogisticRegression": True,
+        "HuberRegressor": True, "LogisticRegression": True, "LassoLarsCV": True,
+        "PoissonRegressor": True, "TweedieRegressor": True, "ARDRegression": True,
         "SGDRegressor": False, "SGDClassifier": False,
     },
     "sklearn.ensemble": {
@@ -100,16 +101,25 @@ _ESTIMATORS = {
         "ExtraTreesRegressor": False, "ExtraTreesClassifier": False,
         "GradientBoostingRegressor": False, "GradientBoostingClassifier": False,
         "HistGradientBoostingRegressor": False, "HistGradientBoostingClassifier": False,
-        "AdaBoostRegressor": False,
+        "AdaBoostRegressor": False, "AdaBoostClassifier": False,
+        "BaggingRegressor": False, "BaggingClassifier": False,
+        # They fit clones of their estimators (the originals are not changed),
+        # stacking over cross-validation folds that do not shuffle unless told.
+        "VotingRegressor": True, "VotingClassifier": True,
+        "StackingRegressor": True, "StackingClassifier": True,
     },
-    "sklearn.tree": {"DecisionTreeRegressor": False, "DecisionTreeClassifier": False},
+    "sklearn.tree": {
+        "DecisionTreeRegressor": False, "DecisionTreeClassifier": False,
+        "ExtraTreeRegressor": False, "ExtraTreeClassifier": False,
+    },
     "sklearn.neighbors": {"KNeighborsRegressor": True, "KNeighborsClassifier": True},
     "sklearn.svm": {"SVR": True, "LinearSVR": False},
     "sklearn.kernel_ridge": {"KernelRidge": True},
     "sklearn.preprocessing": {
         "StandardScaler": True, "MinMaxScaler": True, "RobustScaler": True,
         "OneHotEncoder": True, "OrdinalEncoder": True, "LabelEncoder": True,
-        "PolynomialFeatures": True, "PowerTransformer": True,
+        "PolynomialFeatures": True, "PowerTransformer": True, "MaxAbsScaler": True,
+        "Normalizer": True, "QuantileTransformer": False,
     },
     "sklearn.impute": {"SimpleImputer": True},
     # Meta-estimators: deterministic when every nested estimator is (checked
@@ -117,7 +127,9 @@ _ESTIMATORS = {
     "sklearn.pipeline": {"Pipeline": True},
     "sklearn.model_selection": {"GridSearchCV": True, "RandomizedSearchCV": False},
     "sklearn.compose": {"ColumnTransformer": True},
-    "sklearn.decomposition": {"PCA": False},
+    "sklearn.decomposition": {"PCA": False, "TruncatedSVD": False},
+    "sklearn.feature_selection": {"VarianceThreshold": True},
+    "sklearn.neural_network": {"MLPRegressor": False, "MLPClassifier": False},
     # lightgbm/xgboost seed their own RNGs (default seeds) and never use numpy's.
     "lightgbm": {"LGBMRegressor": True, "LGBMClassifier": True},
     "xgboost": {"XGBRegressor": True, "XGBClassifier": True},

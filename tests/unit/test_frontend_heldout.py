@@ -671,9 +671,27 @@ FRESH = {
         np.random.seed(3)
         print(np.random.permutation(4))
     """,
+    # Ensembles over estimators fit clones of them: native like GridSearchCV.
+    "voting_and_stacking_ensembles": """
+        import numpy as np
+        import pandas as pd
+        from sklearn.ensemble import StackingRegressor, VotingRegressor, RandomForestRegressor
+        from sklearn.linear_model import Ridge, Lasso
+        from sklearn.metrics import mean_squared_error
+        rows = np.arange(40, dtype=float)
+        frame = pd.DataFrame({"x": rows, "z": np.sin(rows), "y": rows * 2.0 + np.cos(rows)})
+        X, y = frame[["x", "z"]], frame["y"]
+        rf = RandomForestRegressor(n_estimators=5, random_state=0)
+        vote = VotingRegressor([("ridge", Ridge(alpha=2.0)), ("rf", rf)], weights=[2, 1])
+        vote.fit(X, y)
+        stack = StackingRegressor(estimators=[("ridge", Ridge()), ("lasso", Lasso(alpha=0.1))], final_estimator=Ridge(alpha=0.5), cv=3)
+        stack.fit(X, y)
+        print(round(mean_squared_error(y, vote.predict(X)), 10), round(mean_squared_error(y, stack.predict(X)), 10))
+        print(hasattr(rf, "estimators_"), len(vote.estimators_))  # (hasattr runs as written)
+    """,
 }
 # Statements of FRESH that run as written (python.exec).
-FRESH_OPAQUE = {"manual_split_by_a_random_permutation": 5, "in_place_methods_seen_by_every_reference": 1, "frames_made_by_opaque_steps_stay_frames": 1, "columns_relabelled_by_a_runtime_list": 1, "main_function_writing_json_with_a_context_manager": 2, "frame_returned_by_a_helper_that_changed_it": 4}
+FRESH_OPAQUE = {"manual_split_by_a_random_permutation": 5, "voting_and_stacking_ensembles": 1, "in_place_methods_seen_by_every_reference": 1, "frames_made_by_opaque_steps_stay_frames": 1, "columns_relabelled_by_a_runtime_list": 1, "main_function_writing_json_with_a_context_manager": 2, "frame_returned_by_a_helper_that_changed_it": 4}
 
 
 @pytest.mark.parametrize("name", sorted(FRESH))
