@@ -1582,6 +1582,11 @@ class ScriptLowering:
                     self._window_dtypes[result] = dtype
             return Val(result, WINDOW, window_of=window_of)
         indexed = self._indexed.get(base.value)
+        if indexed is not None and indexed.kind == FRAME and isinstance(key.const, str) and base.value.owner.attr.data == "loc" and key.const in _concat_keys(indexed.value):
+            # `full.loc["train"]` of `pd.concat([...], keys=["train", "test"])`: the
+            # rows under that key (its level dropped), a frame of the same columns.
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[indexed.value.type])
+            return Val(self._append(op, node).result, FRAME)
         if indexed is not None and (key.kind in (SLICE, COLUMN, ARRAY) or self._is_list(key)):
             # Rows by position, boolean mask or labels: the same columns.
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[indexed.value.type])
@@ -3180,6 +3185,35 @@ _GLOBAL_RNG_DRAWS = frozenset(
         "beta", "gamma", "lognormal", "laplace", "random_integers",
     )
 )
+# Methods that give a frame with their receiver's index (labels and levels).
+_INDEX_KEEPING_METHODS = frozenset({"fillna", "astype", "replace", "clip", "round", "abs", "copy", "where", "mask", "ffill", "bfill"})
+
+
+def _concat_keys(frame: SSAValue) -> frozenset[str]:
+    """The outer index labels of a frame made by ``pd.concat(frames, keys=[...])``
+    and then only changed column by column; empty when unknown."""
+    value = frame
+    for _ in range(256):
+        owner = value.owner
+        if isinstance(owner, (df.DropOp, df.SelectOp, df.AssignColumnOp)):
+            value = owner.frame
+        elif isinstance(owner, df.MethodOp) and owner.method.data in _INDEX_KEEPING_METHODS and not any(n.data in ("axis", "inplace") for n in owner.kwnames.data):
+            value = owner.receiver
+        elif isinstance(owner, py.UpdateOp) and owner.kind.data == "setitem" and isinstance(owner.target.type, df.FrameType):
+            value = owner.target  # `frame[labels] = value`: columns stored, rows kept
+        elif isinstance(owner, py.CallOp) and owner.callee.data == "pandas.concat":
+            kwnames = [n.data for n in owner.kwnames.data]
+            keywords = dict(zip(kwnames, list(owner.operands)[len(owner.operands) - len(kwnames):]))
+            keys = keywords.get("keys")
+            if set(kwnames) - {"keys", "sort"} or len(owner.operands) - len(kwnames) != 1 or keys is None or not isinstance(keys.owner, py.ConstantOp):
+                return frozenset()
+            labels = decode(keys.owner.value)
+            return frozenset(labels) if isinstance(labels, (list, tuple)) and all(isinstance(k, str) for k in labels) else frozenset()
+        else:
+            return frozenset()
+    return frozenset()
+
+
 # Where numpy's samplers take ``size`` positionally (``randint(low, high, size)``).
 _SIZE_POSITION = {
     "random": 0, "random_sample": 0, "ranf": 0, "sample": 0, "standard_normal": 0,

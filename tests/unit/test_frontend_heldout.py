@@ -689,6 +689,32 @@ FRESH = {
         print(round(mean_squared_error(y, vote.predict(X)), 10), round(mean_squared_error(y, stack.predict(X)), 10))
         print(hasattr(rf, "estimators_"), len(vote.estimators_))  # (hasattr runs as written)
     """,
+    # `pd.concat(..., keys=...)` then `.loc[key]` to split back: frames, so the
+    # fold loop over them is native (a target encoding computed per fold).
+    "split_back_by_concat_keys_then_folds": """
+        import numpy as np
+        import pandas as pd
+        from sklearn.model_selection import KFold
+        from sklearn.linear_model import Ridge
+        train = pd.read_csv("data.csv")
+        test = train.head(2).drop(columns=["b"])
+        y = train.pop("b").fillna(0.0)
+        full = pd.concat([train, test], keys=["train", "test"])
+        full = full.drop(columns=["d"])
+        cols = full.select_dtypes("object").columns
+        full[cols] = full[cols].fillna("NA")
+        full["s"] = full["s"].astype("category").cat.codes
+        full = full.fillna(0)
+        X, X_test = full.loc["train"], full.loc["test"]
+        print(X.shape, X_test.shape, X.index.tolist())
+        oof = np.zeros(len(X))
+        for tr, va in KFold(n_splits=2).split(X):
+            means = y.iloc[tr].groupby(X["s"].iloc[tr]).mean()
+            fold = X.iloc[tr].assign(te=X["s"].iloc[tr].map(means))
+            model = Ridge().fit(fold, y.iloc[tr])
+            oof[va] = model.predict(X.iloc[va].assign(te=X["s"].iloc[va].map(means).fillna(y.iloc[tr].mean())))
+        print(oof.round(8))
+    """,
 }
 # Statements of FRESH that run as written (python.exec).
 FRESH_OPAQUE = {"manual_split_by_a_random_permutation": 5, "voting_and_stacking_ensembles": 1, "in_place_methods_seen_by_every_reference": 1, "frames_made_by_opaque_steps_stay_frames": 1, "columns_relabelled_by_a_runtime_list": 1, "main_function_writing_json_with_a_context_manager": 2, "frame_returned_by_a_helper_that_changed_it": 4}
@@ -705,6 +731,13 @@ def test_fresh_agent_idioms_are_native_and_match_python(tmp_path: Path, name: st
 
 
 FRESH_ERRORS = {
+    "loc_of_a_key_concat_did_not_make": """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        full = pd.concat([df, df], keys=["train", "test"]).fillna(0)
+        print(full.loc["train"].shape)
+        print(full.loc["valid"].shape)
+    """,
     "missing_column_in_a_loc_selection": """
         import pandas as pd
         df = pd.read_csv("data.csv")
@@ -763,8 +796,9 @@ def test_fresh_idioms_fail_as_in_python(tmp_path: Path, name: str) -> None:
     # The traceback points at the script's failing line, as python's does.
     failing = [line for line in plain.stderr.splitlines() if line.strip().startswith('File "') and "s.py" in line][-1]
     assert failing.split(", in ")[0] in ours.stderr, ours.stderr
-    # (A function whose body python would find unbound locals in runs as written.)
-    assert stats["statements_opaque"] == (1 if name == "with_block_reading_a_later_local" else 0), stats
+    # (A function whose body python would find unbound locals in runs as written;
+    # so does `.loc` of a label that concat's keys do not have.)
+    assert stats["statements_opaque"] == (1 if name in ("with_block_reading_a_later_local", "loc_of_a_key_concat_did_not_make") else 0), stats
 
 
 def test_a_lambda_reading_a_rebound_module_stays_python(tmp_path: Path) -> None:
