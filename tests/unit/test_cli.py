@@ -71,6 +71,24 @@ def test_failures_match_python(tmp_path: Path, name: str) -> None:
         assert "stratum" not in actual.stderr
 
 
+FAILING_IMPORTS = {
+    "missing_package_of_a_dotted_from_import": "from statsmodels_not_here.tsa.arima.model import ARIMA\n",
+    "missing_submodule_of_an_installed_package": "import numpy as np\nimport sklearn.no_such_module as q\n",
+    "missing_name_of_a_module": "from sklearn.metrics import no_such_metric\n",
+    "missing_submodule_in_a_from_import": "import os.path\nfrom sklearn import linear_model, no_such_sub\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAILING_IMPORTS))
+def test_failing_imports_give_pythons_whole_traceback(tmp_path: Path, name: str) -> None:
+    # The import statement's traceback has only the script's frame: no importlib ones.
+    (tmp_path / "script.py").write_text(FAILING_IMPORTS[name])
+    expected = python(tmp_path, "script.py")
+    actual = stratumc(tmp_path, "--run", "script.py")
+    assert expected.status == 1
+    assert (actual.status, actual.stdout, actual.stderr) == (expected.status, expected.stdout, expected.stderr)
+
+
 def test_syntax_error_is_reported_like_python(tmp_path: Path) -> None:
     script = tmp_path / "broken.py"
     script.write_text("x = 1\ny = (2,\nprint(x)\n")

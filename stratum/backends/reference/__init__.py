@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib
+import sys
 import operator
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -77,7 +78,7 @@ def _kwnames(op: Operation) -> list[str]:
 
 
 def _import(op: py.ImportOp) -> Any:
-    module = importlib.import_module(op.module.data)
+    module = _import_module(op.module.data)
     attr = op.attr.data
     if not attr:
         return module
@@ -86,10 +87,18 @@ def _import(op: py.ImportOp) -> Any:
     except AttributeError:
         pass
     try:  # `from package import submodule`
-        return importlib.import_module(f"{op.module.data}.{attr}")
+        return _import_module(f"{op.module.data}.{attr}")
     except ModuleNotFoundError:
         location = getattr(module, "__file__", None) or "unknown location"
         raise ImportError(f"cannot import name {attr!r} from {op.module.data!r} ({location})", name=op.module.data, path=location) from None
+
+
+def _import_module(name: str) -> Any:
+    # The builtin __import__, as the import statement calls it: CPython drops
+    # its importlib frames from the traceback of a failing import
+    # (importlib.import_module would leave them, and its own, in).
+    __import__(name)
+    return sys.modules[name]
 
 
 def _format(op: py.FormatOp, values: Sequence[Any]) -> str:
