@@ -74,7 +74,7 @@ PURE_PANDAS_METHODS = frozenset(
         "apply", "first", "last", "size", "cummax", "cummin", "log1p", "tolist", "to_list",
         "items", "keys", "filter", "squeeze", "std", "sem", "first_valid_index", "to_string",
         "reindex", "assign", "xs", "unstack", "stack", "droplevel", "to_frame", "to_dict",
-        "add_prefix", "add_suffix", "query", "resample",
+        "add_prefix", "add_suffix", "query", "resample", "asfreq",
     }
 )
 PURE_PANDAS_ATTRIBUTES = frozenset(

@@ -95,13 +95,13 @@ _FRAME_TO_FRAME = frozenset(
      "abs", "drop_duplicates", "add_prefix", "add_suffix", "select_dtypes", "ffill", "bfill", "interpolate",
      "where", "mask", "isna", "isnull", "notna", "notnull", "reindex", "pivot_table", "describe", "corr",
      "rank", "shift", "diff", "pct_change", "cumsum", "filter", "melt", "nlargest", "nsmallest", "set_axis",
-     "rename_axis", "transpose"}
+     "rename_axis", "transpose", "asfreq"}
 )
 _COLUMN_TO_COLUMN = frozenset(
     {"fillna", "dropna", "astype", "copy", "head", "tail", "sort_values", "sort_index", "replace", "clip",
      "round", "abs", "shift", "diff", "pct_change", "cumsum", "cumprod", "rank", "map", "isna", "isnull",
      "notna", "notnull", "where", "mask", "ffill", "bfill", "interpolate", "value_counts", "drop_duplicates",
-     "nlargest", "nsmallest", "isin", "between"}
+     "nlargest", "nsmallest", "isin", "between", "asfreq"}
 )
 # str methods a script passes as functions (`rename(columns=str.lower)`): pure.
 _PURE_STR_METHODS = frozenset(f"builtins.str.{m}" for m in ("lower", "upper", "strip", "lstrip", "rstrip", "title", "capitalize", "casefold", "swapcase"))
@@ -127,7 +127,7 @@ _NUMERIC_DTYPES = frozenset({"int64", "float64", "bool"})
 # Methods whose result has their receiver's rows, in order (arguments do not change them).
 _ROW_PRESERVING_METHODS = frozenset({"fillna", "clip", "astype", "round", "abs", "copy", "replace", "where", "mask", "ffill", "bfill", "log1p", "isna", "isnull", "notna", "notnull"})
 # Index methods that return new Index objects.
-_INDEX_METHODS = frozenset({"drop", "difference", "union", "intersection", "append", "unique", "copy", "delete", "insert"})
+_INDEX_METHODS = frozenset({"drop", "difference", "union", "intersection", "append", "unique", "copy", "delete", "insert", "strftime", "astype", "normalize", "sort_values", "dropna", "drop_duplicates"})
 # Group methods whose result has the rows of the grouped data (not one per group).
 _LIKE_INDEXED_WINDOW_METHODS = frozenset({"transform", "cumsum", "cumcount", "rank", "shift", "diff"})
 # Methods that call a function argument on values, groups or windows.
@@ -612,7 +612,8 @@ class ScriptLowering:
                 if not (isinstance(key, Val) and isinstance(key.const, str)):
                     raise Unsupported("column assignment with a non-constant key")
                 val = self._as_val(self.expr(stmt.value), stmt.value)  # type: ignore[attr-defined]
-                if val.kind not in _DATA_KINDS and val.value not in self._pandas_objects:
+                if val.kind not in _DATA_KINDS and val.value not in self._pandas_objects and val.value not in self._indexes:
+                    # (An Index is immutable: `frame["month"] = frame.index.month` stores its values.)
                     raise Unsupported("assigning an object of unknown type into a frame")
                 schema = _frame_schema(frame)
                 new_schema = None
@@ -1581,6 +1582,12 @@ class ScriptLowering:
                 if dtype is not None and dtype != "?":
                     self._window_dtypes[result] = dtype
             return Val(result, WINDOW, window_of=window_of)
+        if base.kind == OBJECT and base.value in self._indexes and key.kind == SLICE:
+            # `frame.index[-10:]`: a new Index (immutable, so sharing its data is unobservable).
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[py.ObjectType()])
+            result = self._append(op, node).result
+            self._indexes.add(result)
+            return Val(result, OBJECT)
         indexed = self._indexed.get(base.value)
         if indexed is not None and indexed.kind == FRAME and isinstance(key.const, str) and base.value.owner.attr.data == "loc" and key.const in _concat_keys(indexed.value):
             # `full.loc["train"]` of `pd.concat([...], keys=["train", "test"])`: the
@@ -3579,7 +3586,7 @@ _SAME_KIND_METHODS = {
     "sort_index", "clip", "round", "abs", "shift", "diff", "pct_change", "cumsum", "cumprod",
     "drop", "drop_duplicates", "sample", "ffill", "bfill", "interpolate", "where", "mask",
     "isna", "isnull", "notna", "notnull", "rank", "log1p", "cummax", "cummin", "reset_index",
-    "reindex",
+    "reindex", "asfreq",
 }
 
 
@@ -3611,6 +3618,9 @@ def _method_result(receiver: Val, method: str, args: list[Val], kwnames: list[st
                 keeps_schema = False  # (`dropna(axis=1)` drops columns)
             t = receiver.value.type if keeps_schema else df.FrameType.unknown()
             schema = _frame_schema(receiver)
+            if method == "asfreq" and schema is not None:
+                # New rows (of missing values where a date had none): the same columns, dtypes may widen.
+                t = df.FrameType.of([(c, "?") for c, _ in schema])
             if method == "fillna" and schema is not None:
                 # The columns stay; a dtype stays where the value fits it.
                 value = args[0].const if len(args) == 1 and args[0].is_const else _NO_CONST

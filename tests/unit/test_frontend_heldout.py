@@ -715,6 +715,25 @@ FRESH = {
             oof[va] = model.predict(X.iloc[va].assign(te=X["s"].iloc[va].map(means).fillna(y.iloc[tr].mean())))
         print(oof.round(8))
     """,
+    # A time series put on a regular calendar (asfreq adds rows of NaN, ints
+    # become floats), calendar fields of its index as columns, and the last
+    # dates formatted from a slice of the index.
+    "calendar_features_from_the_index": """
+        import numpy as np
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        df["d"] = pd.to_datetime(df["d"])
+        df = df.set_index("d").asfreq("3D")
+        print(df.dtypes.tolist(), len(df))
+        df["a"] = df["a"].interpolate()
+        df["month"] = df.index.month
+        df["dow"] = df.index.dayofweek
+        df["lag"] = df["a"].shift(1)
+        df = df.dropna(subset=["lag"])
+        print(df[["a", "month", "dow", "lag"]])
+        out = pd.DataFrame({"Date": df.index[-2:].strftime("%Y-%m-%d"), "a": df["a"].tail(2).values})
+        print(out, df["a"].asfreq("6D").tolist())
+    """,
 }
 # Statements of FRESH that run as written (python.exec).
 FRESH_OPAQUE = {"manual_split_by_a_random_permutation": 5, "voting_and_stacking_ensembles": 1, "in_place_methods_seen_by_every_reference": 1, "frames_made_by_opaque_steps_stay_frames": 1, "columns_relabelled_by_a_runtime_list": 1, "main_function_writing_json_with_a_context_manager": 2, "frame_returned_by_a_helper_that_changed_it": 4}
