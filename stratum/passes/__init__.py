@@ -72,7 +72,7 @@ STRATUM_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "drop-redundant-casts": _drop_redundant_casts,
 }
 
-DEFAULT_PIPELINE = "share-reads,fast-cse{dce=false},simplify-elementwise,fast-cse{cse=false},push-projection,fuse-elementwise,fast-cse{cse=false}"
+DEFAULT_PIPELINE = "share-reads,drop-redundant-casts,fold-constants,fast-cse{dce=false},simplify-elementwise,fast-cse{cse=false},push-projection,fuse-elementwise,fast-cse{cse=false}"
 LOWERING_PIPELINE = "lower-to-plan"
 
 

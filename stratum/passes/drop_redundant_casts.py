@@ -80,16 +80,13 @@ def _pure_producer(value: SSAValue) -> bool:
     return isinstance(owner, Operation) and not isinstance(owner, (py.ExecOp, py.ArgOp)) and is_side_effect_free(owner)
 
 
-def options_may_change(module: ModuleOp) -> bool:
-    """Whether the script may set pandas options (what ``astype(str)`` gives depends on them)."""
-    for op in module.walk():
-        if isinstance(op, (py.EffectCallOp, py.CallOp)) and op.callee.data.startswith("pandas") and "option" in op.callee.data:
-            return True
-        if isinstance(op, py.ExecOp) and "option" in op.source.data:
-            return True
-        if isinstance(op, py.GetAttrOp) and "option" in op.attr.data:
-            return True
-    return False
+def _sets_options(op: Operation) -> bool:
+    """Whether ``op`` may set pandas options (what ``astype(str)`` gives depends on them)."""
+    if isinstance(op, (py.EffectCallOp, py.CallOp)):
+        return op.callee.data.startswith("pandas") and "option" in op.callee.data
+    if isinstance(op, py.ExecOp):
+        return "option" in op.source.data
+    return isinstance(op, py.GetAttrOp) and "option" in op.attr.data
 
 
 def redundant(op: df.MethodOp, strings_stable: bool) -> SSAValue | None:
@@ -111,10 +108,14 @@ class DropRedundantCasts(ModulePass):
     name = "drop-redundant-casts"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        casts = [o for o in op.walk() if isinstance(o, df.MethodOp) and o.method.data == "astype"]
-        if not casts:
-            return
-        strings_stable = not options_may_change(op)
+        casts: list[df.MethodOp] = []
+        strings_stable = True
+        for inner in op.walk():
+            if isinstance(inner, df.MethodOp):
+                if inner.method.data == "astype":
+                    casts.append(inner)
+            elif strings_stable and _sets_options(inner):
+                strings_stable = False
         for cast in casts:
             receiver = redundant(cast, strings_stable)
             if receiver is not None:
