@@ -23,7 +23,9 @@ Nothing is folded that could behave differently from running it:
 * a result without an exact literal encoding (an int beyond 64 bits), a
   non-finite float, or a string or collection so large it would bloat the IR
   (``"a" * 10**9``, ``10 ** 10**9`` are never even computed) stays;
-* format specs that depend on the locale (``n``) stay.
+* format specs that depend on the locale (``n``) stay, and so do widths or
+  precisions beyond 10,000 and printf-style ``str % value``, which could
+  build a huge string at compile time.
 
 Only ops whose operands are all literals are folded, so folding never drops
 the evaluation (and so the failure) of any other op.
@@ -32,6 +34,7 @@ the evaluation (and so the failure) of any other op.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +70,8 @@ def _cheap(fn: str, lhs: Any, rhs: Any) -> bool:
         if isinstance(lhs, str) or isinstance(rhs, str):
             return False
         return isinstance(rhs, float) or (abs(rhs) <= 64 and abs(lhs) < 2**64)
+    if fn == "mod" and isinstance(lhs, str):
+        return False  # printf-style formatting: ``"%09999999999d" % 1`` is a huge string
     if fn == "mul" and (isinstance(lhs, str) or isinstance(rhs, str)):
         count = rhs if isinstance(lhs, str) else lhs
         return not isinstance(count, str) and abs(count) <= _MAX_SIZE
@@ -95,8 +100,11 @@ def _folded(op: Operation) -> Any:
             return _NOT_CONST
         return _evaluate(lambda: reference.UNARY[fn](operand))
     if isinstance(op, py.FormatOp):
-        if any(type(o) not in _SCALARS for o in operands) or any("n" in s.data for s in op.specs.data):
+        specs = [s.data for s in op.specs.data]
+        if any(type(o) not in _SCALARS for o in operands) or any("n" in s for s in specs):
             return _NOT_CONST
+        if any(int(width) > _MAX_SIZE for s in specs for width in re.findall(r"\d+", s)):
+            return _NOT_CONST  # ``f"{x:>9999999999}"`` would be built at compile time
         return _evaluate(lambda: reference._format(op, operands))
     if isinstance(op, py.CallOp) and op.callee.data == "builtins.len" and not op.kwnames.data and len(operands) == 1:
         (operand,) = operands

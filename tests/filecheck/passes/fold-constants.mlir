@@ -14,6 +14,7 @@ builtin.module {
   %true = "python.constant"() <{value = true}> : () -> !python.object
   %s = "python.constant"() <{value = "ab"}> : () -> !python.object
   %n100k = "python.constant"() <{value = 100000 : i64}> : () -> !python.object
+  %pct = "python.constant"() <{value = "%d"}> : () -> !python.object
   %cols = "python.constant"() <{value = {list = ["x", "y", "z"]}}> : () -> !python.object
   %f = "df.read_csv"() <{path = "x.csv", kwnames = [], fingerprint = "00ff"}> : () -> !df.frame<"x": "float64">
   // Folded.
@@ -33,9 +34,11 @@ builtin.module {
   %inf = "python.binary"(%huge, %huge) <{op = "add"}> : (!python.object, !python.object) -> !python.object
   %long = "python.binary"(%s, %n100k) <{op = "mul"}> : (!python.object, !python.object) -> !python.object
   %loc = "python.format"(%n100k) <{pieces = ["", ""], conversions = [""], specs = ["n"]}> : (!python.object) -> !python.object
+  %printf = "python.binary"(%pct, %two) <{op = "mod"}> : (!python.object, !python.object) -> !python.object
+  %wide = "python.format"(%two) <{pieces = ["", ""], conversions = [""], specs = [">99999"]}> : (!python.object) -> !python.object
   %rows = "python.call"(%f) <{callee = "builtins.len", kwnames = []}> : (!df.frame<"x": "float64">) -> !python.object
   %rows1 = "python.binary"(%rows, %two) <{op = "add"}> : (!python.object, !python.object) -> !python.object
-  %t1 = "python.bind"(%t0, %add, %bools, %negzero, %lt, %cat, %not, %fmt, %div0, %lt_str, %inv, %ovf, %inf, %long, %loc, %rows1) <{names = ["a", "b", "c", "d", "e", "g", "h", "i", "j", "k", "l", "m", "o", "p", "q"]}> : (!python.token, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object) -> !python.token
+  %t1 = "python.bind"(%t0, %add, %bools, %negzero, %lt, %cat, %not, %fmt, %div0, %lt_str, %inv, %ovf, %inf, %long, %loc, %printf, %wide, %rows1) <{names = ["a", "b", "c", "d", "e", "g", "h", "i", "j", "k", "l", "m", "o", "p", "r", "s", "q"]}> : (!python.token, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object, !python.object) -> !python.token
   "python.script_end"(%t1) : (!python.token) -> ()
 }
 
@@ -49,7 +52,8 @@ builtin.module {
 // CHECK-NEXT: %n = "python.constant"() <{value = 3 : i64}>
 // CHECK-NEXT: %fmt = "python.constant"() <{value = "3 columns, 2.50"}>
 // ZeroDivisionError, TypeError (twice), beyond 64 bits,
-// inf, a 200000-character string, the locale's format, a frame's length.
+// inf, a 200000-character string, the locale's format, printf-style formatting
+// and a huge width (either could build a huge string), a frame's length.
 // CHECK-NEXT: %div0 = "python.binary"(%two, %zero) <{op = "truediv"}>
 // CHECK-NEXT: %lt_str = "python.binary"(%s, %two) <{op = "lt"}>
 // CHECK-NEXT: %inv = "python.unary"(%half) <{op = "invert"}>
@@ -57,6 +61,8 @@ builtin.module {
 // CHECK-NEXT: %inf = "python.binary"(%huge, %huge) <{op = "add"}>
 // CHECK-NEXT: %long = "python.binary"(%s, %n100k) <{op = "mul"}>
 // CHECK-NEXT: %loc = "python.format"(%n100k)
+// CHECK-NEXT: %printf = "python.binary"(%pct, %two) <{op = "mod"}>
+// CHECK-NEXT: %wide = "python.format"(%two)
 // CHECK-NEXT: %rows = "python.call"(%f) <{callee = "builtins.len", kwnames = []}>
 // CHECK-NEXT: %rows1 = "python.binary"(%rows, %two) <{op = "add"}>
-// CHECK-NEXT: "python.bind"(%t0, %add, %bools, %negzero, %lt, %cat, %not, %fmt, %div0, %lt_str, %inv, %ovf, %inf, %long, %loc, %rows1)
+// CHECK-NEXT: "python.bind"(%t0, %add, %bools, %negzero, %lt, %cat, %not, %fmt, %div0, %lt_str, %inv, %ovf, %inf, %long, %loc, %printf, %wide, %rows1)
