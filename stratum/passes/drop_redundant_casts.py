@@ -34,7 +34,10 @@ The cast's result and its operand become one object where Python has two.
 As in simplify-elementwise, the operand must come from a pure op: opaque
 code receives protective copies of such values, one per object the script
 had (``alias_groups``), while the objects opaque code made are handed to later
-opaque code without copies.
+opaque code without copies. And neither may sit inside a container handed to
+opaque code (the frontend marks those ``stratum.identity``): copying the
+container keeps the aliasing inside it, so ``pair = [s, s.astype(str)]`` then
+``pair[1].iloc[0] = "zz"`` would change ``s`` too.
 """
 
 from __future__ import annotations
@@ -59,6 +62,9 @@ _IMPORTED = {
     ("builtins", "str"): "str",
 }
 _NAMED = {"int64": "int64", "float64": "float64", "bool": "bool", "str": "str"}
+# The frontend's mark on ops whose results sit inside containers opaque code may
+# mutate (``stratum.frontend.lowering._IDENTITY_ATTR``): they must stay distinct objects.
+_IDENTITY = "stratum.identity"
 
 
 def _target(value: SSAValue) -> str | None:
@@ -100,7 +106,9 @@ def redundant(op: df.MethodOp, strings_stable: bool) -> SSAValue | None:
     dtype = column_type.dtype_name
     if dtype is None or _target(op.args[0]) != dtype or (dtype == "str" and not strings_stable):
         return None
-    return receiver if _pure_producer(receiver) else None
+    if not _pure_producer(receiver) or _IDENTITY in op.attributes or _IDENTITY in receiver.owner.attributes:  # type: ignore[union-attr]
+        return None
+    return receiver
 
 
 @dataclass(frozen=True)

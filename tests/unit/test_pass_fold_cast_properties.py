@@ -183,3 +183,14 @@ def test_casts_are_dropped_and_constants_folded(tmp_path: Path) -> None:
     assert 'value = "1 string columns"' in plan
     # n / (n - 1) divides by zero: left to raise at run time.
     assert '<{op = "truediv"}>' in plan
+
+
+def test_casts_inside_containers_stay_distinct(tmp_path: Path) -> None:
+    """Copying a container for opaque code keeps the aliasing inside it: a cast
+    held in one must stay a separate object, or mutating it changes its column."""
+    program = _load(tmp_path, ['s = frame["s"]', "t = s.astype(str)", "pair = [s, t]", 'pair[1].iloc[0] = "zz"'], ["s.iloc[0]", "t.iloc[0]"])
+    frame = pd.DataFrame({"s": pd.Series(["a", "b"], dtype="str")})
+    for passes in PIPELINES:
+        compiled = stratum.compile(program, passes=passes)
+        assert compiled.not_compiled is None
+        _assert_same(["a", "zz"], _outcome(compiled, frame))

@@ -33,7 +33,10 @@ builtin.module {
   %u_f = "df.method"(%u, %npf) <{method = "astype", kwnames = []}> : (!df.column<"?">, !python.object) -> !df.column<"float64">
   %t1, %o = "python.exec"(%t0, %f) <{source = "o = f['x']", names_in = ["f"], names_out = ["o"]}> : (!python.token, !df.frame<"s": "str", "i": "int64", "x": "float64", "b": "bool">) -> (!python.token, !df.column<"float64">)
   %o_f = "df.method"(%o, %npf) <{method = "astype", kwnames = []}> : (!df.column<"float64">, !python.object) -> !df.column<"float64">
-  %t2 = "python.bind"(%t1, %s_str, %i_int, %x_f64, %b_bool, %i_str, %i_intname, %i_wide, %i_kw, %sel_int, %x_copy, %u_f, %o_f) <{names = ["a", "b", "c", "d", "e", "g", "h", "k", "l", "m", "n", "p"]}> : (!python.token, !df.column<"str">, !df.column<"int64">, !df.column<"float64">, !df.column<"bool">, !df.column<"str">, !df.column<"int64">, !df.column<"?">, !df.column<"int64">, !df.frame<"i": "int64">, !df.column<"float64">, !df.column<"float64">, !df.column<"float64">) -> !python.token
+  // In a container opaque code may mutate (the frontend's mark): kept distinct.
+  %held = "df.column"(%f) <{column = "s"}> {stratum.identity = #builtin.int<0>} : (!df.frame<"s": "str", "i": "int64", "x": "float64", "b": "bool">) -> !df.column<"str">
+  %held_str = "df.method"(%held, %str) <{method = "astype", kwnames = []}> {stratum.identity = #builtin.int<1>} : (!df.column<"str">, !python.object) -> !df.column<"str">
+  %t2 = "python.bind"(%t1, %s_str, %i_int, %x_f64, %b_bool, %i_str, %i_intname, %i_wide, %i_kw, %sel_int, %x_copy, %u_f, %o_f, %held_str) <{names = ["a", "b", "c", "d", "e", "g", "h", "k", "l", "m", "n", "p", "q"]}> : (!python.token, !df.column<"str">, !df.column<"int64">, !df.column<"float64">, !df.column<"bool">, !df.column<"str">, !df.column<"int64">, !df.column<"?">, !df.column<"int64">, !df.frame<"i": "int64">, !df.column<"float64">, !df.column<"float64">, !df.column<"float64">, !df.column<"str">) -> !python.token
   "python.script_end"(%t2) : (!python.token) -> ()
 }
 
@@ -52,4 +55,6 @@ builtin.module {
 // CHECK-NEXT: %u_f = "df.method"(%u, %npf)
 // CHECK-NEXT: %t1, %o = "python.exec"
 // CHECK-NEXT: %o_f = "df.method"(%o, %npf)
-// CHECK-NEXT: "python.bind"(%t1, %s, %i, %x, %b, %i_str, %i_intname, %i_wide, %i_kw, %sel_int, %x_copy, %u_f, %o_f)
+// CHECK-NEXT: %held = "df.column"
+// CHECK-NEXT: %held_str = "df.method"(%held, %str)
+// CHECK-NEXT: "python.bind"(%t1, %s, %i, %x, %b, %i_str, %i_intname, %i_wide, %i_kw, %sel_int, %x_copy, %u_f, %o_f, %held_str)
