@@ -194,3 +194,13 @@ def test_casts_inside_containers_stay_distinct(tmp_path: Path) -> None:
         compiled = stratum.compile(program, passes=passes)
         assert compiled.not_compiled is None
         _assert_same(["a", "zz"], _outcome(compiled, frame))
+
+
+def test_simplified_columns_inside_containers_stay_distinct(tmp_path: Path) -> None:
+    """The same for simplify-elementwise's identities (``s * 1`` is ``s``)."""
+    program = _load(tmp_path, ['s = frame["x"]', "t = s * 1", "pair = [s, t]", "pair[1].iloc[0] = 99.0"], ["s.iloc[0]", "t.iloc[0]"])
+    frame = pd.DataFrame({"x": [1.0, 2.0]})
+    for passes in ("simplify-elementwise", DEFAULT_PIPELINE):
+        compiled = stratum.compile(program, passes=passes)
+        assert compiled.not_compiled is None
+        assert [float(v) for v in _outcome(compiled, frame)] == [1.0, 99.0]
