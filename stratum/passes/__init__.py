@@ -31,6 +31,18 @@ def _push_projection() -> type[ModulePass]:
     return PushProjection
 
 
+def _fold_constants() -> type[ModulePass]:
+    from stratum.passes.fold_constants import FoldConstants
+
+    return FoldConstants
+
+
+def _drop_redundant_casts() -> type[ModulePass]:
+    from stratum.passes.drop_redundant_casts import DropRedundantCasts
+
+    return DropRedundantCasts
+
+
 def _fast_cse() -> type[ModulePass]:
     from stratum.passes.fast_cse import FastCSE
 
@@ -56,9 +68,11 @@ STRATUM_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "share-reads": _share_reads,
     "lower-to-plan": _lower_to_plan,
     "fast-cse": _fast_cse,
+    "fold-constants": _fold_constants,
+    "drop-redundant-casts": _drop_redundant_casts,
 }
 
-DEFAULT_PIPELINE = "share-reads,fast-cse{dce=false},simplify-elementwise,fast-cse{cse=false},push-projection,fuse-elementwise,fast-cse{cse=false}"
+DEFAULT_PIPELINE = "share-reads,drop-redundant-casts,fold-constants,fast-cse{dce=false},simplify-elementwise,fast-cse{cse=false},push-projection,fuse-elementwise,fast-cse{cse=false}"
 LOWERING_PIPELINE = "lower-to-plan"
 
 

@@ -18,7 +18,9 @@ Applied (``x`` a column whose dtype is known, produced by a pure op):
 
 The operand must come from a pure op: opaque code's objects are handed to
 later opaque code without protective copies, and an identity rewrite would
-make two names share one object that Python keeps apart.
+make two names share one object that Python keeps apart. For the same reason
+neither op may be one the frontend marked ``stratum.identity`` (its result sits
+in a container opaque code may mutate).
 """
 
 from __future__ import annotations
@@ -58,14 +60,21 @@ def _is(value: object, target: int) -> bool:
     return type(value) in (int, float) and value == target
 
 
+# The frontend's mark on ops whose results sit inside containers opaque code may
+# mutate: copying a container keeps the aliasing inside it, so they must stay distinct.
+_IDENTITY = "stratum.identity"
+
+
 def _pure_producer(value: SSAValue) -> bool:
     owner = value.owner
-    return isinstance(owner, Operation) and not isinstance(owner, (py.ExecOp, py.ArgOp)) and is_side_effect_free(owner)
+    return isinstance(owner, Operation) and not isinstance(owner, (py.ExecOp, py.ArgOp)) and is_side_effect_free(owner) and _IDENTITY not in owner.attributes
 
 
 def simplified(op: df.ElementwiseOp) -> SSAValue | None:
     """The operand ``op`` is exactly equal to, or None."""
     fn, args = op.fn.data, list(op.args)
+    if _IDENTITY in op.attributes:
+        return None
     column = next((a for a in args if isinstance(a.type, df.ColumnType)), None)
     if column is None or not _pure_producer(column) or op.result.type != column.type:
         return None
