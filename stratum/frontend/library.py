@@ -50,6 +50,10 @@ PURE_FUNCTIONS = frozenset(
         "numpy.argsort", "numpy.average", "numpy.corrcoef", "numpy.logspace", "numpy.select",
         "numpy.bincount", "numpy.argmax", "numpy.argmin", "numpy.cumsum", "numpy.diff",
         "pandas.crosstab", "pandas.Categorical", "numpy.prod", "numpy.cumprod", "numpy.sign",
+        # The statistics agents use to pick skewed features and transform them.
+        "scipy.stats.skew", "scipy.stats.kurtosis", "scipy.stats.zscore", "scipy.stats.pearsonr",
+        "scipy.stats.spearmanr", "scipy.stats.boxcox_normmax", "scipy.special.boxcox1p",
+        "scipy.special.inv_boxcox1p",
     }
     | set(NUMPY_ELEMENTWISE)
 )

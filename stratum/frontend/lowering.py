@@ -1635,6 +1635,14 @@ class ScriptLowering:
             # (`frame[:n]` slices rows: the same columns.)
             op = py.GetItemOp(operands=[base.value, key.value], result_types=[base.value.type])
             return Val(self._append(op, node).result, base.kind)
+        if base.kind == OBJECT and base.value in self._pandas_objects and (key.kind in (COLUMN, FRAME, ARRAY) or key.value in self._pandas_objects):
+            # A frame or a Series (which one depends on the data: `apply`, `agg`)
+            # by a mask or labels: a new frame or Series. (Not by one label: an
+            # element of a Series is the object it holds.)
+            op = py.GetItemOp(operands=[base.value, key.value], result_types=[py.ObjectType()])
+            result = self._append(op, node).result
+            self._pandas_objects.add(result)
+            return Val(result, OBJECT)
         if base.kind in (FRAME, COLUMN, ARRAY, CONTAINER, OBJECT) and key.kind in _DATA_KINDS | {STRING, CONTAINER}:
             if base.kind == OBJECT and not self._is_pandas_indexer(base):
                 raise Unsupported("subscript of an unknown object")
@@ -1899,7 +1907,10 @@ class ScriptLowering:
             # Library objects (a Timestamp, a numpy scalar...): their operators are pure.
             kind = FRAME if FRAME in kinds else COLUMN if COLUMN in kinds else OBJECT
             op = py.BinaryOp(operands=[lhs.value, rhs.value], properties={"op": StringAttr(fn)}, result_types=[_type_of_kind(kind)])
-            return Val(self._append(op, node).result, kind)
+            result = self._append(op, node).result
+            if kind == OBJECT and (lhs.value in self._pandas_objects or rhs.value in self._pandas_objects):
+                self._pandas_objects.add(result)  # frame-or-Series arithmetic: another one
+            return Val(result, kind)
         if not kinds <= _DATA_KINDS | {STRING}:
             raise Unsupported("operator on an unknown object")
         if kinds <= {SCALAR}:
@@ -2033,8 +2044,9 @@ class ScriptLowering:
 
         It reads no global the script binds and has no effects, so when and
         how often it runs cannot be told apart from Python."""
-        modules = sorted(n for n in free_names_read(node) if n in self.state.env and self._pure_module_name(n))
-        if not pure_lambda(node, self._pure_library_reference) or any(n in self.state.env and n not in modules for n in free_names_read(node)):
+        functions = frozenset(n for n in free_names_read(node) if n in self.state.env and self._pure_function_name(n))
+        modules = sorted(n for n in free_names_read(node) if n in self.state.env and self._pure_module_name(n) or n in functions)
+        if not pure_lambda(node, self._pure_library_reference, functions) or any(n in self.state.env and n not in modules for n in free_names_read(node)):
             raise Unsupported("Lambda")
         segment = self._segment(node)
         prefix = _RESULT_NAME + "=("
@@ -2045,7 +2057,7 @@ class ScriptLowering:
         # several lines one expression), in a namespace of its own.
         text = " " * (node.col_offset - len(prefix)) + prefix + segment + ")"
         names = _names_attr([_RESULT_NAME])
-        # (The modules it reads are given to it: the script never rebinds those names.)
+        # (The modules and functions it reads are given to it: the script never rebinds those names.)
         properties: dict[str, Attribute] = {"source": StringAttr(text), "names_in": _names_attr(modules), "names_out": names, "read_only": UnitAttr(), "local_names": names}
         if isinstance(self.state.env, Scope):
             properties["function"] = StringAttr(self.state.env.function)
@@ -2060,6 +2072,15 @@ class ScriptLowering:
         """A module the script imported once and never rebinds (a lambda may read it)."""
         val = self.state.env.get(name)
         return val is not None and val.kind == MODULE and val.qualname is not None and name not in self.facts.rebound and not isinstance(self.state.env, Scope)
+
+    def _pure_function_name(self, name: str) -> bool:
+        """A pure library function the script imported by name and never rebinds
+        (``from scipy.stats import skew``): a lambda may call it."""
+        val = self.state.env.get(name)
+        return (
+            val is not None and val.kind == CALLABLE and val.qualname in lib.PURE_FUNCTIONS
+            and name not in self.facts.rebound and not isinstance(self.state.env, Scope)
+        )
 
     def _pure_library_reference(self, node: ast.Attribute) -> bool:
         """``np.log``, ``pd.isna``, ``np.nan``: a pure library function or constant of such a module."""
@@ -2265,6 +2286,8 @@ class ScriptLowering:
                 result_types=[result_type],
             )
             result = self._append(op, node).result
+            if qualname in ("builtins.abs", "builtins.round") and args and args[0].value in self._pandas_objects:
+                self._pandas_objects.add(result)  # elementwise over a frame or a Series
             if kind == CONTAINER:
                 self.state.contains[result] = tuple(a.value for a in args)
                 if qualname in ("builtins.list", "builtins.sorted"):
@@ -3679,6 +3702,8 @@ def _call_result_kind(qualname: str, args: list[Val]) -> str:
         return args[0].kind if args[0].kind in (COLUMN, FRAME) else OBJECT
     if qualname in ("builtins.abs", "builtins.round") and args and args[0].kind in (COLUMN, FRAME, ARRAY):
         return args[0].kind  # elementwise: `abs(skew) > 0.75`
+    if qualname in ("builtins.abs", "builtins.round") and args and args[0].kind != SCALAR:
+        return OBJECT  # of a frame-or-Series, a numpy scalar...: whatever its __abs__/__round__ gives
     if qualname in ("builtins.len", "builtins.int", "builtins.float", "builtins.bool", "builtins.round", "builtins.abs", "builtins.isinstance"):
         return SCALAR
     if qualname in ("builtins.str", "builtins.repr"):

@@ -253,15 +253,19 @@ _READ_ONLY_METHODS = frozenset(
 )
 
 
-def pure_lambda(node: ast.Lambda, pure_reference: Callable[[ast.Attribute], bool] | None = None) -> bool:
+def pure_lambda(node: ast.Lambda, pure_reference: Callable[[ast.Attribute], bool] | None = None, pure_names: frozenset[str] = frozenset()) -> bool:
     """A lambda that computes only from its parameters, with read-only builtins
     and methods, and has no effects (no output, no randomness): running it
     more or fewer times, or later, cannot be told apart.
 
     ``pure_reference`` approves module attributes it may use (``np.log``,
-    ``pd.isna``: pure library functions and constants); their calls count as read-only."""
-    approved: set[int] = set()  # root names of approved references
-    pure_calls: set[int] = set()
+    ``pd.isna``: pure library functions and constants); their calls count as
+    read-only. So do calls of ``pure_names`` (``skew`` from ``from scipy.stats
+    import skew``: pure library functions bound to names the script never rebinds)."""
+    params = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+    named = pure_names - params
+    approved: set[int] = {id(n) for n in ast.walk(node.body) if isinstance(n, ast.Name) and n.id in named}
+    pure_calls: set[int] = {id(n) for n in ast.walk(node.body) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in named}
     if pure_reference is not None:
         for n in ast.walk(node.body):
             if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and pure_reference(n):
@@ -269,7 +273,7 @@ def pure_lambda(node: ast.Lambda, pure_reference: Callable[[ast.Attribute], bool
                 while isinstance(root, ast.Attribute):
                     root = root.value
                 approved.add(id(root))
-        pure_calls = {id(n) for n in ast.walk(node.body) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and pure_reference(n.func)}  # type: ignore[misc]
+        pure_calls |= {id(n) for n in ast.walk(node.body) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and pure_reference(n.func)}  # type: ignore[misc]
     if not _pure_lambda(node, approved) or node.args.defaults or node.args.kw_defaults or node.args.vararg or node.args.kwarg:
         return False
     for n in ast.walk(node.body):
