@@ -266,6 +266,8 @@ class ScriptLowering:
         # depending on the data (`frame.xs(k)`, `unstack()`, `apply(f, axis=1)`):
         # pandas objects all the same, whose pure methods and attributes are pure.
         self._pandas_objects: set[SSAValue] = set()
+        # Boosters that `lgb.train(...)`/`xgb.train(...)`, run as written, returned.
+        self._boosters: set[SSAValue] = set()
         self._pure_callables: set[SSAValue] = set()  # `str.lower`...: pure functions any method may call
         self._consumed_iterators: set[int] = set()  # ids of `zip(...)` calls a consuming call takes (see _consumed_zip)
         self._lists: set[SSAValue] = set()
@@ -970,6 +972,11 @@ class ScriptLowering:
                     if kind is not None:
                         made[name_node.id] = kind  # type: ignore[attr-defined]
         self._emit_opaque_source(text, stmt.lineno, stmt.col_offset, [stmt], names_bound(stmt), made)
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Call):
+            if self._library_function(stmt.value.func) in _BOOSTER_TRAINERS:
+                bound = self.state.env.get(stmt.targets[0].id)
+                if isinstance(bound, Val):
+                    self._boosters.add(bound.value)
 
     def _made_kind(self, node: ast.expr, depth: int = 0) -> str | None:
         """The kind of a value whatever the data: ``<frame>.rename(...)`` is a new
@@ -980,6 +987,8 @@ class ScriptLowering:
             case ast.Call(func=func, args=args, keywords=keywords) if self._draws_array(func, args, keywords):
                 return ARRAY
             case ast.Call(func=ast.Attribute(value=receiver, attr=method), keywords=keywords) if depth < 16 and all(k.arg is not None and k.arg != "inplace" for k in keywords):
+                if method == "predict" and isinstance(receiver, ast.Name) and isinstance(self.state.env.get(receiver.id), Val) and self.state.env[receiver.id].value in self._boosters:
+                    return ARRAY  # a booster's predictions: a new ndarray (or an exception)
                 kind = self._receiver_kind(receiver, depth)
                 if kind == FRAME and method in _FRAME_TO_FRAME or kind == COLUMN and method in _COLUMN_TO_COLUMN:
                     return kind
@@ -3244,6 +3253,8 @@ def _concat_keys(frame: SSAValue) -> frozenset[str]:
     return frozenset()
 
 
+# Library functions that train and return a Booster (whose predict gives a new ndarray).
+_BOOSTER_TRAINERS = frozenset({"lightgbm.train", "xgboost.train"})
 # Where numpy's samplers take ``size`` positionally (``randint(low, high, size)``).
 _SIZE_POSITION = {
     "random": 0, "random_sample": 0, "ranf": 0, "sample": 0, "standard_normal": 0,
