@@ -259,6 +259,9 @@ class ScriptLowering:
         self._script_functions: set[SSAValue] = set()  # the script's own functions
         self._pure_lambdas: set[SSAValue] = set()  # lambdas reading only their parameters (see _expr_Lambda)
         self._window_dtypes: dict[SSAValue, str] = {}  # `frame.groupby(k)[c]` -> the dtype of c
+        # `frame.groupby(keys, as_index=False)[c]` -> the keys' columns (names and dtypes), and c's name
+        # (keys of plain dtypes: categorical keys bring unobserved categories, as NaN)
+        self._key_columns: dict[SSAValue, tuple[list[tuple[str, str]], str]] = {}
         self._scalar_dtypes: dict[SSAValue, str] = {}  # `col.median()`, `col.mode()[0]` -> their dtype
         self._keys_as_columns: set[SSAValue] = set()  # `groupby(k, as_index=False)[c]`: aggregates are frames
         self._indexes: set[SSAValue] = set()  # pandas Index objects (`frame.columns`, `col.index`...): immutable
@@ -1590,6 +1593,11 @@ class ScriptLowering:
                 dtype = dict(schema).get(key.const) if schema is not None and isinstance(key.const, str) else None
                 if dtype is not None and dtype != "?":
                     self._window_dtypes[result] = dtype
+                    by = decode(grouped.args[0].owner.value) if names == ["as_index"] and len(grouped.args) == 2 and isinstance(grouped.args[0].owner, py.ConstantOp) else None
+                    keys = [by] if isinstance(by, str) else by if isinstance(by, list) and all(isinstance(k, str) for k in by) else None
+                    columns = dict(schema) if schema is not None else {}
+                    if result in self._keys_as_columns and keys and all(columns.get(k) in ("str", "object", "int64", "float64", "bool") for k in keys) and key.const not in keys and len(columns) == len(schema or ()):
+                        self._key_columns[result] = ([(k, columns[k]) for k in keys], key.const)
             return Val(result, WINDOW, window_of=window_of)
         if base.kind == OBJECT and base.value in self._indexes and key.kind == SLICE:
             # `frame.index[-10:]`: a new Index (immutable, so sharing its data is unobservable).
@@ -2374,6 +2382,10 @@ class ScriptLowering:
                 kind = FRAME
             result_type = _type_of_kind(kind)
             dtype = self._window_dtypes.get(receiver.value)
+            keyed = self._key_columns.get(receiver.value)
+            if keyed is not None and not args and not kwnames and dtype is not None and _group_reduction_dtype(method, dtype) is not None:
+                # `groupby(k, as_index=False)[c].median()`: the keys' columns, then c.
+                result_type = df.FrameType.of([*keyed[0], (keyed[1], _group_reduction_dtype(method, dtype))])  # type: ignore[list-item]
             if method == "transform" and kind == COLUMN and dtype == "float64" and len(args) == 1 and not kwnames and args[0].value in self._pure_lambdas and _fills_from_itself(node.args[0]):
                 # `transform(lambda x: x.fillna(x.median()))` of a float column: float
                 # (rows of NaN groups, which groupby leaves out, are NaN).
@@ -3213,6 +3225,19 @@ def _merge_schema(left: list[tuple[str, str]], args: list[Val], kwnames: list[st
     if len({c for c, _ in out}) != len(out):
         return None  # pandas refuses duplicate result columns
     return out
+
+
+def _group_reduction_dtype(method: str, dtype: str) -> str | None:
+    """The dtype of ``groupby(...)[c].<method>()`` for a column c of ``dtype`` (None: not known here)."""
+    if dtype not in ("int64", "float64"):
+        return None
+    if method in ("mean", "median", "std", "var"):
+        return "float64"
+    if method in ("count", "nunique"):
+        return "int64"
+    if method in ("sum", "min", "max", "first", "last"):
+        return dtype if method in ("sum", "min", "max") or dtype == "float64" else None
+    return None
 
 
 # Functions of numpy's global RNG that mutate none of their arguments

@@ -765,6 +765,19 @@ FRESH = {
         pred = booster.predict(X)
         print(np.round(pred, 6), pred.shape, np.sqrt(np.mean((pred - y.values) ** 2)).round(6))
     """,
+    # Group statistics with the keys as columns (as_index=False) have known
+    # columns and dtypes, so what they are merged into keeps its schema.
+    "group_statistics_merged_back": """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        df["g"] = df["s"].fillna("none")
+        stats = df.groupby("g", as_index=False)["a"].mean().rename(columns={"a": "g_mean"})
+        counts = df.groupby(["g", "d"], as_index=False)["b"].count()
+        df = df.merge(stats, on="g", how="left").merge(counts, on=["g", "d"], how="left")
+        print(df.dtypes.to_dict(), df.g_mean.tolist(), df.b_y.tolist())
+        wide = df.groupby("s", as_index=False)["a"].sum()
+        print(wide, wide.dtypes.tolist())
+    """,
 }
 # Statements of FRESH that run as written (python.exec).
 FRESH_OPAQUE = {"predictions_of_a_booster_from_lgb_train": 2, "skewed_features_by_an_imported_statistic": 1, "manual_split_by_a_random_permutation": 5, "voting_and_stacking_ensembles": 1, "in_place_methods_seen_by_every_reference": 1, "frames_made_by_opaque_steps_stay_frames": 1, "columns_relabelled_by_a_runtime_list": 1, "main_function_writing_json_with_a_context_manager": 2, "frame_returned_by_a_helper_that_changed_it": 4}
