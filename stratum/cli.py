@@ -31,6 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--stats-json", metavar="PATH", help="write compilation statistics as JSON")
     parser.add_argument("--run", action="store_true", help="execute the batch after compiling it")
     parser.add_argument("--memory-budget", metavar="SIZE", help="with --run: intermediates beyond SIZE (like 500M or 2G; per worker with --results) spill to disk until needed; best-effort (default: no budget)")
+    values = parser.add_argument_group("value cache (with --run: what a run computed, reused by later runs while its inputs are unchanged)")
+    values.add_argument("--cache-dir", metavar="DIR", help="persistent value cache (default: ~/.cache/stratum/values)")
+    values.add_argument("--no-cache", action="store_true", help="keep no values across runs (shared work is still computed once)")
+    values.add_argument("--cache-size", default="4G", metavar="SIZE", help="cap of the value cache; least recently used entries go first (default: 4G)")
     server = parser.add_argument_group("warm server")
     server.add_argument("--serve", action="store_true", help="import the libraries once and serve later stratumc calls from forked processes (until SIGTERM or SIGINT)")
     server.add_argument("--idle-timeout", type=float, metavar="S", help="with --serve: stop after S seconds without a run")
@@ -42,9 +46,6 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--workdir", metavar="BASE", help="the directory whose entries every script sees in its own directory (default: the current one)")
     batch.add_argument("--timeout", type=float, metavar="S", help="interrupt a script after S seconds (SIGINT, then SIGKILL)")
     batch.add_argument("--jobs", "-j", type=int, metavar="N", help="scripts run at once (default: the number of cores)")
-    batch.add_argument("--cache-dir", metavar="DIR", help="persistent value cache (default: ~/.cache/stratum/values)")
-    batch.add_argument("--no-cache", action="store_true", help="keep no values across runs (shared work is still computed once)")
-    batch.add_argument("--cache-size", default="4G", metavar="SIZE", help="cap of the value cache; least recently used entries go first (default: 4G)")
     batch.add_argument("--no-replay", action="store_true", help="run every script, even one whose source, inputs and environment are unchanged since a stored run")
     batch.add_argument("--report", metavar="PATH", help="write a self-contained HTML report of the batch run")
     batch.add_argument("--executor", choices=("local", "ray"), help="run the scripts' processes here (local, the default) or as Ray tasks (ray)")
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.run and args.results:
             status = _run_batch(module, [s.path for s in scripts], args, stats)
         elif args.run:
-            status = _run(module, [s.path for s in scripts], stats, _cache(args) if args.cache_dir else None, args.memory_budget)
+            status = _run(module, [s.path for s in scripts], stats, None if args.no_cache else _cache(args), args.memory_budget)
         else:
             status = 0
     if args.stats_json:

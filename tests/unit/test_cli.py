@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import re
 import subprocess
@@ -87,6 +88,33 @@ def test_failing_imports_give_pythons_whole_traceback(tmp_path: Path, name: str)
     actual = stratumc(tmp_path, "--run", "script.py")
     assert expected.status == 1
     assert (actual.status, actual.stdout, actual.stderr) == (expected.status, expected.stdout, expected.stderr)
+
+
+def test_a_single_run_reuses_values_of_an_earlier_run(tmp_path: Path) -> None:
+    # Like a batch, a plain `--run` keeps values in the default cache (under
+    # STRATUM_CACHE_DIR here), so a rerun reads them; --no-cache keeps none.
+    (tmp_path / "task").mkdir()
+    workdir = make_task_dir(tmp_path / "task")
+    (workdir / "script.py").write_text(
+        "import numpy as np\nimport pandas as pd\nfrom sklearn.ensemble import RandomForestRegressor\n"
+        'train = pd.read_csv("./input/train.csv")\n'
+        'X = train[["GrLivArea", "OverallQual", "YearBuilt"]]\n'
+        'model = RandomForestRegressor(n_estimators=30, random_state=0).fit(X, np.log1p(train["SalePrice"]))\n'
+        'print(f"{model.predict(X)[:3].sum():.12f}")\n'
+    )
+    expected = python(workdir, "script.py")
+    env = {**os.environ, "STRATUM_CACHE_DIR": str(tmp_path / "cache"), "STRATUM_SERVER": "0"}
+
+    def run(*flags: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+        stats = tmp_path / "stats.json"
+        proc = subprocess.run([sys.executable, "-m", "stratum.cli", "--run", "script.py", "--stats-json", str(stats), *flags], cwd=workdir, capture_output=True, text=True, env=env)
+        return proc, json.loads(stats.read_text())["runtime"]
+
+    for flags, reused in (((), False), ((), True), (("--no-cache",), False)):
+        proc, runtime = run(*flags)
+        assert (proc.returncode, proc.stdout, proc.stderr) == (expected.status, expected.stdout, expected.stderr)
+        assert (runtime["cache_hits"] > 0) == reused, runtime
+    assert (tmp_path / "cache" / "values").is_dir()
 
 
 def test_syntax_error_is_reported_like_python(tmp_path: Path) -> None:
