@@ -10,12 +10,13 @@ Every variant's stdout, exit status and submission must agree with (a).
 ``--rows N`` first builds an N-row house_prices (rows resampled with seeded
 noise on the numeric columns) in a temp dir and runs the batch on it.
 
-    python benchmarks/batch/bench_batch.py [--scripts 20] [--rows 1000000] [--jobs N] [--edits 3]
+    python benchmarks/batch/bench_batch.py [--scripts 20] [--rows 1000000] [--jobs N] [--edits 3] [--only 'hp_l2_*']
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import shutil
@@ -31,9 +32,11 @@ CORPUS = ROOT / "tests" / "corpus"
 ENV = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
 
 
-def corpus_scripts(count: int) -> list[Path]:
+def corpus_scripts(count: int, only: str | None = None) -> list[Path]:
     manifest = json.loads((CORPUS / "manifest.json").read_text())
     names = [e["script"] for e in manifest if e["task"] == "house_prices"]
+    if only is not None:
+        names = [n for n in names if fnmatch.fnmatch(Path(n).name, only)]
     return [CORPUS / n for n in names[:count]]
 
 
@@ -114,8 +117,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--edits", type=int, default=3, help="times (d) is measured, each after a new edit")
+    parser.add_argument("--only", metavar="PATTERN", help="only corpus scripts whose file name matches (e.g. 'hp_l2_*': the big-data run keeps to models that fit 1M rows in minutes)")
     args = parser.parse_args()
-    scripts = corpus_scripts(args.scripts)
+    scripts = corpus_scripts(args.scripts, args.only)
     with tempfile.TemporaryDirectory(prefix="stratum-bench-") as tmp:
         tmp_path = Path(tmp)
         base = make_base(tmp_path, args.rows)
