@@ -1134,6 +1134,17 @@ class ScriptLowering:
                 n for n, v in env.items()
                 if not v.immutable and v.value not in given and not self._rebuildable(v.value) and self._held_closure(v.value) & given
             }
+            # Copies of what it may change (`b = a[:]`, `list(a)`) hold the same
+            # elements: they travel with it too, so that the runtime's copies keep
+            # sharing those elements (`a[0].append(x)` is seen through `b`, and
+            # `a.append(x)` is not), which no rebuild afterwards could tell apart.
+            sources = given | {env[n].value for n in escaped_names}
+            while True:
+                copies = {n for n, v in env.items() if n not in escaped_names and not v.immutable and v.value not in sources and self._element_sources(v.value) & sources}
+                if not copies:
+                    break
+                escaped_names |= copies
+                sources |= {env[n].value for n in copies}
             names_in = sorted(n for n in (read | bound | escaped_names) if n in env)
             mutated = {n for n in names_in if not env[n].immutable and (roots is None or n in changing or n in escaped_names)}
             names_out = sorted(bound | escaped_names | mutated)
@@ -1296,6 +1307,13 @@ class ScriptLowering:
         """A container or estimator the frontend built, so it can rebuild it (see _mutated_in_place)."""
         owner = value.owner
         return isinstance(owner, (py.BuildOp, ml.EstimatorOp)) or value in self.state.contains and isinstance(owner, (py.UpdateOp, py.BinaryOp, py.GetItemOp, py.CallOp))
+
+    def _element_sources(self, value: SSAValue) -> set[SSAValue]:
+        """The containers whose elements the container ``value`` was made of (``a`` for ``a[:]``)."""
+        owner = value.owner
+        if value not in self.state.contains or not isinstance(owner, (py.GetItemOp, py.BinaryOp, py.CallOp)):
+            return set()
+        return {owner.operands[i] for i in _holds_elements_of(owner)}
 
     def _held_closure(self, value: SSAValue) -> set[SSAValue]:
         """Values ``value`` holds references to: container elements, estimator
@@ -2706,7 +2724,11 @@ class ScriptLowering:
                     raise Unsupported("an object mutated in place is held by a container opaque code made")
             elif isinstance(owner, (py.BuildOp, ml.EstimatorOp)) or derived:
                 operands = list(owner.operands)
-                new = [rebuilt(v) for v in operands]
+                copied = _holds_elements_of(owner) if derived else frozenset()
+                # A new container of an operand's elements (`base[:]`, `list(base)`,
+                # `base + more`) follows changes of those elements, but not of the
+                # operand itself: `base.append(x)` leaves the copy as it was.
+                new = [None if i in copied and v in repl else rebuilt(v) for i, v in enumerate(operands)]
                 if any(n is not None for n in new):
                     if value in escaped:
                         if by_opaque:
@@ -3014,6 +3036,21 @@ class ScriptLowering:
         )
         return Val(self._append(op, node).result, FRAME)
 
+    def _dict_get(self, node: ast.expr) -> Val | None:
+        """``key=d.get`` (``min(scores, key=scores.get)``): the bound method of a dict the
+        script built, as a pure function for the call it is given to. Only as an
+        argument: the call runs it at once, so no later change of ``d`` can come
+        between (a name bound to it would see every later version of ``d``)."""
+        if not (isinstance(node, ast.Attribute) and node.attr == "get"):
+            return None
+        base = self.expr(node.value)
+        if not isinstance(base, Val) or base.kind != CONTAINER:
+            return None
+        op = py.GetAttrOp(operands=[self._latest(base).value], properties={"attr": StringAttr("get")}, result_types=[py.ObjectType()])
+        result = self._append(op, node).result
+        self._pure_lambdas.add(result)
+        return Val(result, CALLABLE)
+
     def _call_args(self, node: ast.Call) -> tuple[list[Val], list[str]]:
         """Positional args then keyword args (in source order), and the keyword names."""
         if any(isinstance(a, ast.Starred) for a in node.args):
@@ -3022,7 +3059,9 @@ class ScriptLowering:
         keywords: list[Val] = []
         names: list[str] = []
         for k in node.keywords:
-            val = self._as_val(self.expr(k.value), k.value)
+            val = self._dict_get(k.value) if k.arg == "key" else None
+            if val is None:
+                val = self._as_val(self.expr(k.value), k.value)
             if k.arg is not None:
                 keywords.append(val)
                 names.append(k.arg)
@@ -3238,6 +3277,18 @@ def _group_reduction_dtype(method: str, dtype: str) -> str | None:
     if method in ("sum", "min", "max", "first", "last"):
         return dtype if method in ("sum", "min", "max") or dtype == "float64" else None
     return None
+
+
+def _holds_elements_of(op: Operation) -> frozenset[int]:
+    """Operand positions whose elements, not the operands themselves, the container ``op`` makes holds."""
+    if isinstance(op, py.GetItemOp):
+        return frozenset({0})  # a slice: a new list or tuple of the same objects
+    if isinstance(op, py.BinaryOp):
+        return frozenset({0, 1})  # `a + b`, `a * n`: a new sequence of their items
+    if isinstance(op, py.CallOp) and op.callee.data in ("builtins.list", "builtins.tuple", "builtins.sorted", "builtins.dict"):
+        # (Keyword operands of dict() are held themselves: `dict(a=x)` holds x.)
+        return frozenset(range(len(op.operands) - len(op.kwnames.data)))
+    return frozenset()
 
 
 # Functions of numpy's global RNG that mutate none of their arguments

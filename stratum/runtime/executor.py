@@ -52,6 +52,7 @@ from stratum.ir import dataframe as df
 from stratum.ir import ml
 from stratum.ir import plan
 from stratum.ir import python as py
+from stratum.ir.constants import decode
 from stratum.passes.push_projection import FULL_SCHEMA, USECOLS
 from stratum.runtime import fit_memo, imports, library_warnings
 from stratum.runtime.cache import MISS, ValueCache
@@ -1040,10 +1041,30 @@ def _position(op: Operation) -> tuple[str, int, int] | None:
     return None if position is None else (position.filename.data, position.line.data, position.column.data)
 
 
-def _is_private(value: SSAValue) -> bool:
-    """Objects only this script holds: made by its opaque code or passed by its caller."""
+def _is_private(value: SSAValue, depth: int = 0) -> bool:
+    """Objects only this script holds: made by its opaque code or passed by its caller,
+    or a new container of such objects (``tuple(arrs)``, ``arrs[:1]``, ``a + b`` of
+    private lists): its op reads only this script's objects, so no other script
+    shares or caches it, and its elements are the very objects opaque code holds."""
     op, _, _ = _producer(value)
-    return isinstance(op, (py.ExecOp, py.ArgOp))
+    if isinstance(op, (py.ExecOp, py.ArgOp)):
+        return True
+    if depth > 32 or not (
+        isinstance(op, (py.GetItemOp, py.BinaryOp))
+        or isinstance(op, py.CallOp) and op.callee.data in ("builtins.list", "builtins.tuple", "builtins.sorted", "builtins.dict")
+    ):
+        return False
+    return all(_is_private(v, depth + 1) or _immutable_operand(v) for v in op.operands) and any(_is_private(v, depth + 1) for v in op.operands)
+
+
+def _immutable_operand(value: SSAValue) -> bool:
+    """A literal or a slice: nothing a container could hold and see change."""
+    owner = value.owner
+    if isinstance(owner, plan.TaskOp):
+        owner = _unwrap(owner)[0]
+    if isinstance(owner, py.ConstantOp):
+        return isinstance(decode(owner.value), (int, float, str, bool, type(None), tuple))
+    return isinstance(owner, py.BuildOp) and owner.kind.data == "slice"
 
 
 def _protective_copies(values: list[Any], private: list[bool], groups: list[int]) -> list[Any]:
@@ -1054,7 +1075,7 @@ def _protective_copies(values: list[Any], private: list[bool], groups: list[int]
     objects in the script (two ``np.zeros(n)`` calls), even when merging equal
     computations made them one object here: each group gets its own copy.
     """
-    if all(private) or not values:
+    if not values or all(private) and len({id(v) for v in values}) == len(set(groups)) == len(values):
         return values
     memo: dict[int, Any] = {}
     for value, is_private in zip(values, private):
@@ -1063,6 +1084,10 @@ def _protective_copies(values: list[Any], private: list[bool], groups: list[int]
     copies: list[Any] = []
     top_level: dict[int, int] = {}  # id of an input object -> the group that copied it
     for value, is_private, group in zip(values, private, groups):
+        if is_private and top_level.setdefault(id(value), group) != group:
+            # Two private values of the script that merging made one object: the second gets a copy.
+            memo.pop(id(value), None)
+            is_private = False
         if is_private or isinstance(value, _NOT_COPIED):
             copies.append(value)
             continue

@@ -778,6 +778,18 @@ FRESH = {
         wide = df.groupby("s", as_index=False)["a"].sum()
         print(wide, wide.dtypes.tolist())
     """,
+    # The best model by `min(scores, key=scores.get)`: the dict's bound get is
+    # a pure function for the call it is given to, so the pick is native.
+    "best_model_picked_by_the_scores_get": """
+        import numpy as np
+        scores = {}
+        for name, alpha in [("ridge", 1.0), ("lasso", 0.1), ("enet", 0.5)]:
+            scores[name] = round(float(np.sqrt(alpha)) * 0.1, 6)
+        best = min(scores, key=scores.get)
+        ranking = sorted(scores, key=scores.get, reverse=True)
+        scores["gbm"] = 0.01
+        print(best, ranking, max(scores, key=scores.get), min(scores, key=scores.get))
+    """,
 }
 # Statements of FRESH that run as written (python.exec).
 FRESH_OPAQUE = {"predictions_of_a_booster_from_lgb_train": 2, "skewed_features_by_an_imported_statistic": 1, "manual_split_by_a_random_permutation": 5, "voting_and_stacking_ensembles": 1, "in_place_methods_seen_by_every_reference": 1, "frames_made_by_opaque_steps_stay_frames": 1, "columns_relabelled_by_a_runtime_list": 1, "main_function_writing_json_with_a_context_manager": 2, "frame_returned_by_a_helper_that_changed_it": 4}

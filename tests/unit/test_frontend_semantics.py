@@ -203,6 +203,38 @@ ALIASING = {
             box[0] += 1
         print(a, box, box[0] is a)
     """,
+    # Copies of a list (a slice, list(), sorted(), +) are new lists of the same
+    # objects: they do not follow appends to the original, but they do see its
+    # elements change, whichever copy or original the change goes through.
+    "copies_of_a_list_share_elements_not_appends": """
+        import numpy as np
+        base = ["LotArea", "GrLivArea"]
+        copy2 = base[:]
+        both = base + ["x"]
+        ranked = sorted(base)
+        base.append("OverallQual")
+        base += ["YearBuilt"]
+        base[0] = "z"
+        print(copy2, both, ranked, base)
+        arrs = [np.zeros(2), np.ones(2)]
+        view = arrs[:1]
+        arrs[0] += 1
+        arrs.append(np.full(2, 7.0))
+        tup = tuple(arrs)
+        again = list(arrs)
+        arrs[1][0] = 9
+        again[2][1] = -1
+        print(view, tup, again, len(arrs))
+        nested = [[1], [2]]
+        flat = list(nested)
+        nested[0].append(5)
+        nested.append([3])
+        print(flat, nested)
+        scores = {"ridge": 0.3, "lasso": 0.2}
+        frozen = dict(scores)
+        scores["gbm"] = 0.1
+        print(frozen, scores, min(scores, key=scores.get), sorted(frozen, key=frozen.get))
+    """,
     # Read-only opaque code keeps a shared frame; later opaque code changes the
     # frame, on a protective copy that the kept reference must follow.
     "kept_by_read_only_code_sees_later_changes": """
