@@ -1101,7 +1101,10 @@ def _protective_copies(values: list[Any], private: list[bool], groups: list[int]
             copies.append(copy.deepcopy(value, memo))
         except Exception:
             copies.append(value)  # uncopyable objects (generators, handles) are handed over as they are
-    replaced = {id(value): twin for value, twin in zip(values, copies) if twin is not value}
+    # (Not an object also handed over as it is: a private input split from its
+    # merged twin keeps the original, and references to it stay.)
+    kept = {id(twin) for twin, value in zip(copies, values) if twin is value}
+    replaced = {id(value): twin for value, twin in zip(values, copies) if twin is not value and id(value) not in kept}
     if replaced:
         # A private container may hold a shared input (`held = copy.copy([x])`
         # ran as read-only code, so it kept `x` itself): under python it sees
@@ -1120,7 +1123,7 @@ def _redirected(obj: Any, replaced: dict[int, Any], seen: set[int], depth: int =
     Lists and dicts are changed in place; a tuple that holds a replaced object
     is rebuilt (it cannot change) and returned in its place.
     """
-    twin = replaced.get(id(obj))
+    twin = replaced.get(id(obj)) if depth > 0 else None  # (the input itself stays what it is)
     if twin is not None:
         return twin
     if depth > _REDIRECT_DEPTH or id(obj) in seen or type(obj) not in (list, dict, tuple):

@@ -234,6 +234,16 @@ ALIASING = {
         frozen = dict(scores)
         scores["gbm"] = 0.1
         print(frozen, scores, min(scores, key=scores.get), sorted(frozen, key=frozen.get))
+        # Equal copies of a list opaque code made are merged into one
+        # computation, but stay two lists when opaque code changes one.
+        import random
+        random.seed(1)
+        n = random.randint(3, 5)
+        x = [i * 2 for i in range(n)]
+        a = list(x)
+        b = list(x)
+        a.sort(key=lambda v: -v)
+        print(a, b, x)
     """,
     # Read-only opaque code keeps a shared frame; later opaque code changes the
     # frame, on a protective copy that the kept reference must follow.
