@@ -412,7 +412,8 @@ class Executor:
         if op.read_only is None:
             private = [_is_private(v) for v in op.inputs]
             groups = [g.data for g in op.alias_groups.data] if op.alias_groups is not None else list(range(len(values)))
-            values = _protective_copies(values, private, groups)
+            shallow = [not p and _copies_private_elements(v) for v, p in zip(op.inputs, private)]
+            values = _protective_copies(values, private, groups, shallow)
         if self._pool is not None:
             for value, obj in zip(op.inputs, values):
                 slot = run.values.get(value)
@@ -1041,20 +1042,26 @@ def _position(op: Operation) -> tuple[str, int, int] | None:
     return None if position is None else (position.filename.data, position.line.data, position.column.data)
 
 
-def _is_private(value: SSAValue, depth: int = 0) -> bool:
-    """Objects only this script holds: made by its opaque code or passed by its caller,
-    or a new container of such objects (``tuple(arrs)``, ``arrs[:1]``, ``a + b`` of
-    private lists): its op reads only this script's objects, so no other script
-    shares or caches it, and its elements are the very objects opaque code holds."""
+def _is_private(value: SSAValue) -> bool:
+    """Objects only this script holds: made by its opaque code or passed by its caller."""
     op, _, _ = _producer(value)
-    if isinstance(op, (py.ExecOp, py.ArgOp)):
-        return True
+    return isinstance(op, (py.ExecOp, py.ArgOp))
+
+
+def _copies_private_elements(value: SSAValue, depth: int = 0) -> bool:
+    """A new container of objects only this script holds (``tuple(arrs)``, ``arrs[:1]``,
+    ``list(x)`` of lists opaque code made): its protective copy is shallow, a new
+    container of the very same elements, which opaque code may change in place
+    and every other holder must then see. (The container itself is still copied:
+    merging may have made two equal ones one object.)"""
+    op, _, _ = _producer(value)
     if depth > 32 or not (
         isinstance(op, (py.GetItemOp, py.BinaryOp))
         or isinstance(op, py.CallOp) and op.callee.data in ("builtins.list", "builtins.tuple", "builtins.sorted", "builtins.dict")
     ):
         return False
-    return all(_is_private(v, depth + 1) or _immutable_operand(v) for v in op.operands) and any(_is_private(v, depth + 1) for v in op.operands)
+    held = [v for v in op.operands if not _immutable_operand(v)]
+    return bool(held) and all(_is_private(v) or _copies_private_elements(v, depth + 1) for v in held)
 
 
 def _immutable_operand(value: SSAValue) -> bool:
@@ -1067,7 +1074,7 @@ def _immutable_operand(value: SSAValue) -> bool:
     return isinstance(owner, py.BuildOp) and owner.kind.data == "slice"
 
 
-def _protective_copies(values: list[Any], private: list[bool], groups: list[int]) -> list[Any]:
+def _protective_copies(values: list[Any], private: list[bool], groups: list[int], shallow: list[bool] | None = None) -> list[Any]:
     """Copies of shared mutable inputs, made together so aliasing among them survives.
 
     Shared (memoized, maybe merged) objects must never change under opaque
@@ -1083,7 +1090,17 @@ def _protective_copies(values: list[Any], private: list[bool], groups: list[int]
             memo[id(value)] = value
     copies: list[Any] = []
     top_level: dict[int, int] = {}  # id of an input object -> the group that copied it
-    for value, is_private, group in zip(values, private, groups):
+    for value, is_private, group, is_shallow in zip(values, private, groups, shallow or [False] * len(values)):
+        if is_shallow and not isinstance(value, _NOT_COPIED):
+            # A copy of private elements: a new container of the same elements
+            # (one per alias group: merging may have made two of them one object).
+            if top_level.setdefault(id(value), group) != group or id(value) not in memo:
+                try:
+                    memo[id(value)] = copy.copy(value)
+                except Exception:
+                    memo[id(value)] = value
+            copies.append(memo[id(value)])
+            continue
         if is_private and top_level.setdefault(id(value), group) != group:
             # Two private values of the script that merging made one object: the second gets a copy.
             memo.pop(id(value), None)
