@@ -1309,11 +1309,17 @@ class ScriptLowering:
         return isinstance(owner, (py.BuildOp, ml.EstimatorOp)) or value in self.state.contains and isinstance(owner, (py.UpdateOp, py.BinaryOp, py.GetItemOp, py.CallOp))
 
     def _element_sources(self, value: SSAValue) -> set[SSAValue]:
-        """The containers whose elements the container ``value`` was made of (``a`` for ``a[:]``)."""
-        owner = value.owner
-        if value not in self.state.contains or not isinstance(owner, (py.GetItemOp, py.BinaryOp, py.CallOp)):
+        """The containers whose elements the container ``value`` holds: ``a`` for ``a[:]``
+        (all of them), ``d`` for ``[d["x"]]`` or ``dict(k=d["x"])`` (one, taken out of it)."""
+        if value not in self.state.contains:
             return set()
-        return {owner.operands[i] for i in _holds_elements_of(owner)}
+        owner = value.owner
+        sources = {owner.operands[i] for i in _holds_elements_of(owner)} if isinstance(owner, (py.GetItemOp, py.BinaryOp, py.CallOp)) else set()
+        for held in self.state.contains[value]:
+            taken = held.owner
+            if isinstance(taken, py.GetItemOp) and not isinstance(taken.operands[1].owner, py.BuildOp) and self._val_of(taken.operands[0]).kind == CONTAINER:
+                sources.add(taken.operands[0])  # an item of a list or dict: the object the container holds
+        return sources
 
     def _held_closure(self, value: SSAValue) -> set[SSAValue]:
         """Values ``value`` holds references to: container elements, estimator

@@ -234,6 +234,14 @@ ALIASING = {
         frozen = dict(scores)
         scores["gbm"] = 0.1
         print(frozen, scores, min(scores, key=scores.get), sorted(frozen, key=frozen.get))
+        # An item taken out of a dict and held by another container is the
+        # same object: a change made through the dict shows through both.
+        d = {"x": [1]}
+        held = dict(k=d["x"])
+        pair = [d["x"], 0]
+        d["x"].append(2)
+        d["y"] = 3
+        print(held, pair, d)
         # Equal copies of a list opaque code made are merged into one
         # computation, but stay two lists when opaque code changes one.
         import random
