@@ -3047,8 +3047,8 @@ class ScriptLowering:
         script built, as a pure function for the call it is given to. Only as an
         argument: the call runs it at once, so no later change of ``d`` can come
         between (a name bound to it would see every later version of ``d``)."""
-        if not (isinstance(node, ast.Attribute) and node.attr == "get"):
-            return None
+        if not (isinstance(node, ast.Attribute) and node.attr == "get" and isinstance(node.value, ast.Name)):
+            return None  # (a name only: lowering anything else twice could run its effects twice)
         base = self.expr(node.value)
         if not isinstance(base, Val) or base.kind != CONTAINER:
             return None
