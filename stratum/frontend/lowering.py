@@ -795,6 +795,9 @@ class ScriptLowering:
                 )
                 self.state.token = self._append(op, stmt).next
                 return
+            if isinstance(func, ast.Attribute) and func.attr == "remove" and isinstance(func.value, ast.Name) and self._updatable_list(func.value.id) and len(node.args) == 1 and not node.keywords:
+                self._remove_from_list(self.state.env[func.value.id], node, stmt)
+                return
             target = self._appended_list(func, node)
             if target is not None:
                 # `scores.append(score)`: the list as a value, copied and extended.
@@ -854,6 +857,26 @@ class ScriptLowering:
         result = self.expr(node)
         values = [p.value for p in result.parts] if isinstance(result, Multi) else [self._as_val(result, node).value]
         self._bind([], values, stmt)
+
+    def _remove_from_list(self, target: Val, node: ast.Call, stmt: ast.stmt) -> None:
+        """``features.remove("Id")`` on a list the script built: the list as a value,
+        copied and changed by its own ``remove`` (a ValueError where python raises
+        one). Its items stay known when they were and the value is a literal."""
+        item = self._as_val(self.expr(node.args[0]), node.args[0])
+        if item.kind not in (SCALAR, STRING):
+            raise Unsupported("removing an object of unknown type")  # (its __eq__ could run user code)
+        op = py.UpdateOp(operands=[target.value, [item.value]], properties={"kind": StringAttr("method:remove")}, result_types=[py.ObjectType()])
+        self._append(op, stmt)
+        self.state.contains[op.result] = self.state.contains.get(target.value, ())
+        self._list_values.add(op.result)
+        before = self._list_items(target)
+        if before is None and target.is_const and isinstance(target.const, list) and _immutable_literal(tuple(target.const)):
+            before = tuple(self._constant(v, node) for v in target.const)
+        if before is not None and item.is_const and all(b.is_const and type(b.const) in (str, int, float, bool) for b in before):
+            position = next((i for i, b in enumerate(before) if b.const == item.const), None)
+            if position is not None:
+                self._appended[op.result] = (*before[:position], *before[position + 1:])
+        self._rebind_version(target, Val(op.result, CONTAINER), stmt)
 
     def _appended_list(self, func: ast.expr, node: ast.Call) -> Val | None:
         """The list ``lst.append(x)`` / ``lst.extend(xs)`` extends, when the script

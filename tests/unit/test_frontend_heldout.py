@@ -790,6 +790,18 @@ FRESH = {
         scores["gbm"] = 0.01
         print(best, ranking, max(scores, key=scores.get), min(scores, key=scores.get))
     """,
+    # `features.remove("x")` on a list the script built: native, and the
+    # columns it selects stay known (a copy made before keeps the item).
+    "feature_list_with_an_item_removed": """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        features = df.columns.tolist()
+        kept = features[:]
+        features.remove("d")
+        features.remove("s")
+        X = df[features].fillna(0)
+        print(features, kept, X.dtypes.tolist(), X.shape)
+    """,
 }
 # Statements of FRESH that run as written (python.exec).
 FRESH_OPAQUE = {"predictions_of_a_booster_from_lgb_train": 2, "skewed_features_by_an_imported_statistic": 1, "manual_split_by_a_random_permutation": 5, "voting_and_stacking_ensembles": 1, "in_place_methods_seen_by_every_reference": 1, "frames_made_by_opaque_steps_stay_frames": 1, "columns_relabelled_by_a_runtime_list": 1, "main_function_writing_json_with_a_context_manager": 2, "frame_returned_by_a_helper_that_changed_it": 4}
@@ -806,6 +818,15 @@ def test_fresh_agent_idioms_are_native_and_match_python(tmp_path: Path, name: st
 
 
 FRESH_ERRORS = {
+    "removing_a_feature_the_list_does_not_have": """
+        import pandas as pd
+        df = pd.read_csv("data.csv")
+        features = df.columns.tolist()
+        features.remove("a")
+        print(features)
+        features.remove("a")
+        print("never")
+    """,
     "loc_of_a_key_concat_did_not_make": """
         import pandas as pd
         df = pd.read_csv("data.csv")
