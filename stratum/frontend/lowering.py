@@ -1337,10 +1337,10 @@ class ScriptLowering:
         if value not in self.state.contains:
             return set()
         owner = value.owner
-        sources = {owner.operands[i] for i in _holds_elements_of(owner)} if isinstance(owner, (py.GetItemOp, py.BinaryOp, py.CallOp)) else set()
+        sources = {owner.operands[i] for i in py.element_sources(owner)} if isinstance(owner, Operation) else set()
         for held in self.state.contains[value]:
             taken = held.owner
-            if isinstance(taken, py.GetItemOp) and not isinstance(taken.operands[1].owner, py.BuildOp) and self._val_of(taken.operands[0]).kind == CONTAINER:
+            if isinstance(taken, py.GetItemOp) and not isinstance(taken.operands[1].owner, py.BuildOp) and _is_container(taken.operands[0], self.state.contains):
                 sources.add(taken.operands[0])  # an item of a list or dict: the object the container holds
         return sources
 
@@ -2148,14 +2148,12 @@ class ScriptLowering:
 
     def _pure_library_reference(self, node: ast.Attribute) -> bool:
         """``np.log``, ``pd.isna``, ``np.nan``: a pure library function or constant of such a module."""
-        path: list[str] = []
         root: ast.expr = node
         while isinstance(root, ast.Attribute):
-            path.append(root.attr)
             root = root.value
         if not isinstance(root, ast.Name) or not self._pure_module_name(root.id):
             return False
-        qualname = ".".join([self.state.env[root.id].qualname, *reversed(path)])  # type: ignore[list-item]
+        qualname = self._library_function(node)
         return qualname in lib.PURE_FUNCTIONS or qualname in lib.PURE_CONSTANTS or qualname in lib.DTYPE_PREDICATES
 
     def _applies(self, method: str, args: list[Val]) -> bool:
@@ -2753,7 +2751,7 @@ class ScriptLowering:
                     raise Unsupported("an object mutated in place is held by a container opaque code made")
             elif isinstance(owner, (py.BuildOp, ml.EstimatorOp)) or derived:
                 operands = list(owner.operands)
-                copied = _holds_elements_of(owner) if derived else frozenset()
+                copied = py.element_sources(owner) if derived else frozenset()
                 # A new container of an operand's elements (`base[:]`, `list(base)`,
                 # `base + more`) follows changes of those elements, but not of the
                 # operand itself: `base.append(x)` leaves the copy as it was.
@@ -3308,16 +3306,10 @@ def _group_reduction_dtype(method: str, dtype: str) -> str | None:
     return None
 
 
-def _holds_elements_of(op: Operation) -> frozenset[int]:
-    """Operand positions whose elements, not the operands themselves, the container ``op`` makes holds."""
-    if isinstance(op, py.GetItemOp):
-        return frozenset({0})  # a slice: a new list or tuple of the same objects
-    if isinstance(op, py.BinaryOp):
-        return frozenset({0, 1})  # `a + b`, `a * n`: a new sequence of their items
-    if isinstance(op, py.CallOp) and op.callee.data in ("builtins.list", "builtins.tuple", "builtins.sorted", "builtins.dict"):
-        # (Keyword operands of dict() are held themselves: `dict(a=x)` holds x.)
-        return frozenset(range(len(op.operands) - len(op.kwnames.data)))
-    return frozenset()
+def _is_container(value: SSAValue, contains: dict[SSAValue, tuple[SSAValue, ...]]) -> bool:
+    """A list, dict or other holder the frontend tracks (cheap: no scan of the names)."""
+    owner = value.owner
+    return value in contains or isinstance(owner, py.ConstantOp) and isinstance(decode(owner.value), (list, dict))
 
 
 # Functions of numpy's global RNG that mutate none of their arguments

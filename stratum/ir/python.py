@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from xdsl.dialects.builtin import UNKNOWN_LOC, ArrayAttr, FileLineColLoc, IntAttr, StringAttr, UnitAttr
-from xdsl.ir import Attribute, BlockArgument, Dialect, OpResult, ParametrizedAttribute, TypeAttribute, Use
+from xdsl.ir import Attribute, BlockArgument, Dialect, OpResult, Operation, ParametrizedAttribute, TypeAttribute, Use
 from xdsl.ir.core import SSAValues
 from xdsl.irdl import (
     IRDLOperation,
@@ -485,3 +485,21 @@ Python = Dialect(
     ],
     [ObjectType, TokenType],
 )
+
+
+# Builtins that make a new container of their iterable argument's elements.
+ELEMENT_COPYING_CALLEES = frozenset({"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.dict"})
+
+
+def element_sources(op: Operation) -> frozenset[int]:
+    """Operand positions whose elements, not the operands themselves, the container
+    ``op`` makes holds: ``a[i:j]``, ``a + b``, ``list(a)``... (empty for other ops).
+    (Keyword operands of ``dict()`` are held themselves: ``dict(a=x)`` holds x.)"""
+    if isinstance(op, GetItemOp):
+        return frozenset({0})
+    if isinstance(op, BinaryOp):
+        return frozenset({0, 1})
+    if isinstance(op, CallOp) and op.callee.data in ELEMENT_COPYING_CALLEES:
+        return frozenset(range(len(op.operands) - len(op.kwnames.data)))
+    return frozenset()
+

@@ -1055,10 +1055,7 @@ def _copies_private_elements(value: SSAValue, depth: int = 0) -> bool:
     and every other holder must then see. (The container itself is still copied:
     merging may have made two equal ones one object.)"""
     op, _, _ = _producer(value)
-    if depth > 32 or not (
-        isinstance(op, (py.GetItemOp, py.BinaryOp))
-        or isinstance(op, py.CallOp) and op.callee.data in ("builtins.list", "builtins.tuple", "builtins.sorted", "builtins.dict")
-    ):
+    if depth > 32 or not py.element_sources(op):
         return False
     held = [v for v in op.operands if not _immutable_operand(v)]
     return bool(held) and all(_is_private(v) or _copies_private_elements(v, depth + 1) for v in held)
@@ -1066,9 +1063,7 @@ def _copies_private_elements(value: SSAValue, depth: int = 0) -> bool:
 
 def _immutable_operand(value: SSAValue) -> bool:
     """A literal or a slice: nothing a container could hold and see change."""
-    owner = value.owner
-    if isinstance(owner, plan.TaskOp):
-        owner = _unwrap(owner)[0]
+    owner, _, _ = _producer(value)
     if isinstance(owner, py.ConstantOp):
         return isinstance(decode(owner.value), (int, float, str, bool, type(None), tuple))
     return isinstance(owner, py.BuildOp) and owner.kind.data == "slice"
@@ -1091,7 +1086,7 @@ def _protective_copies(values: list[Any], private: list[bool], groups: list[int]
     copies: list[Any] = []
     top_level: dict[int, int] = {}  # id of an input object -> the group that copied it
     for value, is_private, group, is_shallow in zip(values, private, groups, shallow or [False] * len(values)):
-        if is_shallow and not isinstance(value, _NOT_COPIED):
+        if is_shallow and type(value) in (list, tuple, dict):
             # A copy of private elements: a new container of the same elements
             # (one per alias group: merging may have made two of them one object).
             if top_level.setdefault(id(value), group) != group or id(value) not in memo:

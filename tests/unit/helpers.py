@@ -1,8 +1,11 @@
-"""Running a script under `python` and under `stratumc --run`, for differential tests."""
+"""Running a script under `python` and under `stratumc --run`, for differential tests;
+loading generated programs for the pass properties."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import itertools
 import os
 import shutil
 import subprocess
@@ -10,6 +13,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,3 +65,31 @@ def in_tmp() -> Iterator[Path]:
             yield Path(tmp)
         finally:
             os.chdir(old)
+
+
+_generated = itertools.count()
+
+
+def load_program(tmp_dir: Path, statements: list[str], prologue: list[str] | None = None) -> Any:
+    """``def program(frame)`` from generated source: the prologue's lines, then
+    ``t<i> = <statement>`` for each statement; it returns ``[t0, t1, ...]``.
+    Written to a file and imported, so ``@stratum.compile`` can read its source."""
+    body = "\n".join([f"    {line}" for line in prologue or []] + [f"    t{i} = {expr}" for i, expr in enumerate(statements)])
+    results = ", ".join(f"t{i}" for i in range(len(statements)))
+    source = f"import numpy as np\n\n\ndef program(frame):\n{body}\n    return [{results}]\n"
+    path = tmp_dir / f"generated_{next(_generated)}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module.program
+
+
+def outcome(fn: Any, frame: Any) -> object:
+    """``fn(frame)`` on a copy of the frame, or the failure as (type, message): the same failure must happen everywhere."""
+    try:
+        return fn(frame.copy())
+    except Exception as exc:
+        return (type(exc), str(exc))

@@ -9,9 +9,6 @@ only in the IR, by fold-constants.
 
 from __future__ import annotations
 
-import importlib.util
-import itertools
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +20,8 @@ from hypothesis import strategies as st
 import stratum
 from stratum.passes import DEFAULT_PIPELINE
 
-_counter = itertools.count()
+from helpers import load_program, outcome
+
 
 # `n`, `m` and `k` are lengths known only once the frame's schema is: 0 included
 # (`x / (n - m)` and `x % n` can raise ZeroDivisionError); `k` is at least 1.
@@ -40,27 +38,6 @@ _expressions = st.recursive(scalar_leaf, _scalar_extend, max_leaves=5)
 # An f-string around an expression (not nested: Python 3.11 cannot reuse the quotes).
 _fstrings = st.tuples(st.sampled_from(['f"{{{}!r}}"', 'f"<{{{}:.3f}}>"', 'f"{{{}:>6}}|"', 'f"{{{}}}"']), _expressions).map(lambda t: t[0].format(t[1]))
 scalar_expressions = _expressions | _fstrings
-
-
-def _load(tmp_dir: Path, prologue: list[str], statements: list[str]) -> object:
-    body = "\n".join([f"    {line}" for line in prologue] + [f"    t{i} = {expr}" for i, expr in enumerate(statements)])
-    results = ", ".join(f"t{i}" for i in range(len(statements)))
-    source = f"import numpy as np\n\n\ndef program(frame):\n{body}\n    return [{results}]\n"
-    path = tmp_dir / f"generated_{next(_counter)}.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[path.stem] = module
-    spec.loader.exec_module(module)
-    return module.program
-
-
-def _outcome(fn, frame: pd.DataFrame) -> object:
-    try:
-        return fn(frame.copy())
-    except Exception as exc:  # the same failure must happen everywhere
-        return (type(exc), str(exc))
 
 
 def _same_scalar(expected: object, actual: object) -> None:
@@ -128,12 +105,12 @@ def test_fold_constants_preserves_results(tmp_path_factory: pytest.TempPathFacto
         "m = len([c for c in frame.columns if frame[c].dtype != \"float64\"])",
         "k = len([c for c in frame.columns])",
     ]
-    program = _load(tmp_path_factory.mktemp("prog"), prologue, statements)
-    expected = _outcome(program, frame)
+    program = load_program(tmp_path_factory.mktemp("prog"), statements, prologue)
+    expected = outcome(program, frame)
     for passes in PIPELINES:
         compiled = stratum.compile(program, passes=passes)
         assert compiled.not_compiled is None
-        _assert_same(expected, _outcome(compiled, frame))
+        _assert_same(expected, outcome(compiled, frame))
 
 
 TARGETS = ["str", '"str"', "int", '"int64"', "np.int64", "float", '"float64"', "np.float64", "bool", '"bool"', "np.bool_", '"int32"', "object", '"category"']
@@ -159,24 +136,24 @@ def test_drop_redundant_casts_preserves_results(tmp_path_factory: pytest.TempPat
         column = f'frame["c{index % len(names)}"]'
         statements.append(f"{column}.astype({target})")
         statements.append(column)
-    program = _load(tmp_path_factory.mktemp("prog"), [], statements)
-    expected = _outcome(program, frame)
+    program = load_program(tmp_path_factory.mktemp("prog"), statements)
+    expected = outcome(program, frame)
     for passes in PIPELINES:
         compiled = stratum.compile(program, passes=passes)
         assert compiled.not_compiled is None
-        _assert_same(expected, _outcome(compiled, frame))
+        _assert_same(expected, outcome(compiled, frame))
 
 
 def test_casts_are_dropped_and_constants_folded(tmp_path: Path) -> None:
     """The rewrites do happen on the frontend's IR (the properties above would pass without them)."""
-    program = _load(
+    program = load_program(
         tmp_path,
-        ["cols = [c for c in frame.columns if frame[c].dtype == 'str']", "n = len(cols)"],
         ['f"{n} string columns"', 'frame["s"].astype(str)', 'frame["i"].astype("int64")', "n / (n - 1)"],
+        ["cols = [c for c in frame.columns if frame[c].dtype == 'str']", "n = len(cols)"],
     )
     frame = pd.DataFrame({"s": pd.Series(["a", None], dtype="str"), "i": [1, 2]})
     compiled = stratum.compile(program, passes="drop-redundant-casts,fold-constants")
-    _assert_same(_outcome(program, frame), _outcome(compiled, frame))
+    _assert_same(outcome(program, frame), outcome(compiled, frame))
     plan = compiled.explain()
     assert '"astype"' not in plan
     assert '"builtins.len"' not in plan and '"python.format"' not in plan
@@ -188,19 +165,19 @@ def test_casts_are_dropped_and_constants_folded(tmp_path: Path) -> None:
 def test_casts_inside_containers_stay_distinct(tmp_path: Path) -> None:
     """Copying a container for opaque code keeps the aliasing inside it: a cast
     held in one must stay a separate object, or mutating it changes its column."""
-    program = _load(tmp_path, ['s = frame["s"]', "t = s.astype(str)", "pair = [s, t]", 'pair[1].iloc[0] = "zz"'], ["s.iloc[0]", "t.iloc[0]"])
+    program = load_program(tmp_path, ["s.iloc[0]", "t.iloc[0]"], ['s = frame["s"]', "t = s.astype(str)", "pair = [s, t]", 'pair[1].iloc[0] = "zz"'])
     frame = pd.DataFrame({"s": pd.Series(["a", "b"], dtype="str")})
     for passes in PIPELINES:
         compiled = stratum.compile(program, passes=passes)
         assert compiled.not_compiled is None
-        _assert_same(["a", "zz"], _outcome(compiled, frame))
+        _assert_same(["a", "zz"], outcome(compiled, frame))
 
 
 def test_simplified_columns_inside_containers_stay_distinct(tmp_path: Path) -> None:
     """The same for simplify-elementwise's identities (``s * 1`` is ``s``)."""
-    program = _load(tmp_path, ['s = frame["x"]', "t = s * 1", "pair = [s, t]", "pair[1].iloc[0] = 99.0"], ["s.iloc[0]", "t.iloc[0]"])
+    program = load_program(tmp_path, ["s.iloc[0]", "t.iloc[0]"], ['s = frame["x"]', "t = s * 1", "pair = [s, t]", "pair[1].iloc[0] = 99.0"])
     frame = pd.DataFrame({"x": [1.0, 2.0]})
     for passes in ("simplify-elementwise", DEFAULT_PIPELINE):
         compiled = stratum.compile(program, passes=passes)
         assert compiled.not_compiled is None
-        assert [float(v) for v in _outcome(compiled, frame)] == [1.0, 99.0]
+        assert [float(v) for v in outcome(compiled, frame)] == [1.0, 99.0]

@@ -8,9 +8,6 @@ operator selection, so fused kernels run where a backend is available).
 
 from __future__ import annotations
 
-import importlib.util
-import itertools
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +19,8 @@ from hypothesis import strategies as st
 import stratum
 from stratum.passes import DEFAULT_PIPELINE
 
-_counter = itertools.count()
+from helpers import load_program, outcome
+
 
 FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=64) | st.sampled_from([np.nan, 0.0, -0.0, 1.0, -1.5])
 INTS = st.integers(min_value=-1000, max_value=1000)
@@ -39,27 +37,6 @@ def _extend(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 
 
 expressions = st.recursive(leaf, _extend, max_leaves=6)
-
-
-def _load(tmp_dir: Path, statements: list[str]) -> object:
-    body = "\n".join(f"    t{i} = {expr}" for i, expr in enumerate(statements))
-    results = ", ".join(f"t{i}" for i in range(len(statements)))
-    source = f"import numpy as np\n\n\ndef program(frame):\n{body}\n    return [{results}]\n"
-    path = tmp_dir / f"generated_{next(_counter)}.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[path.stem] = module
-    spec.loader.exec_module(module)
-    return module.program
-
-
-def _outcome(fn, frame: pd.DataFrame) -> object:
-    try:
-        return fn(frame.copy())
-    except Exception as exc:  # the same failure must happen everywhere
-        return (type(exc), str(exc))
 
 
 def _assert_same(expected: object, actual: object) -> None:
@@ -84,18 +61,18 @@ def _assert_same(expected: object, actual: object) -> None:
 def test_passes_preserve_results(tmp_path_factory: pytest.TempPathFactory, statements: list[str], rows: tuple[list[float], list[int], list[float]]) -> None:
     a, b, c = rows
     frame = pd.DataFrame({"a": pd.Series(a, dtype="float64"), "b": pd.Series(b, dtype="int64"), "c": pd.Series(c, dtype="float64")})
-    program = _load(tmp_path_factory.mktemp("prog"), statements)
-    expected = _outcome(program, frame)
+    program = load_program(tmp_path_factory.mktemp("prog"), statements)
+    expected = outcome(program, frame)
     with np.errstate(all="ignore"):
         # No passes, each pass alone, and the default pipeline.
         for passes in ("", "simplify-elementwise", "fuse-elementwise", "cse", "push-projection", "fast-cse", DEFAULT_PIPELINE):
             compiled = stratum.compile(program, passes=passes)
             assert compiled.not_compiled is None
-            _assert_same(expected, _outcome(compiled, frame))
+            _assert_same(expected, outcome(compiled, frame))
 
 
 def test_fusion_happens_on_a_chain(tmp_path: Path) -> None:
-    program = _load(tmp_path, ['np.log1p(frame["a"] * 2 + frame["c"])'])
+    program = load_program(tmp_path, ['np.log1p(frame["a"] * 2 + frame["c"])'])
     compiled = stratum.compile(program)
     frame = pd.DataFrame({"a": [1.0, np.nan], "b": [1, 2], "c": [0.5, 2.0]})
     _assert_same(program(frame), compiled(frame))
